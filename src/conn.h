@@ -1,0 +1,90 @@
+/*
+ * One intercepted flow: the client side, the server side and the one
+ * state machine that drives them. Every path out goes through
+ * conn_close(), which writes the flow's last event and frees it later,
+ * off the callback stack.
+ */
+#ifndef PROXYSIM_CONN_H
+#define PROXYSIM_CONN_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <stdint.h>
+
+#include "sniff.h"
+
+struct bufferevent;
+struct event;
+struct profile;
+struct proxy;
+
+enum conn_state {
+	CONN_ST_INIT = 0,	/* accepted; original destination looked up */
+	CONN_ST_CONNECTING,	/* upstream connect in flight; client bytes wait */
+	CONN_ST_SNIFF,		/* connected; waiting to classify first bytes */
+	CONN_ST_TUNNEL,		/* relaying both directions as they come */
+	CONN_ST_CLOSED,		/* conn_close() ran; the free is deferred */
+	CONN_ST_MAX
+};
+
+struct side {
+	struct conn		*conn;
+	struct side		*peer;
+	struct bufferevent	*bev;
+	const char		*name;		/* "client" or "server" */
+	uint64_t		 rx;		/* bytes read from this side */
+	unsigned int		 eof:1;		/* it sent FIN */
+	unsigned int		 shut:1;	/* we sent it FIN */
+	unsigned int		 shut_pending:1; /* FIN once output drains */
+	unsigned int		 paused:1;	/* reading stopped: peer full */
+};
+
+/* Why a flow ended; the names are the event log's "reason" values. */
+enum conn_reason {
+	CONN_R_EOF = 0,
+	CONN_R_CLIENT_RESET,
+	CONN_R_SERVER_RESET,
+	CONN_R_CLIENT_ERROR,
+	CONN_R_SERVER_ERROR,
+	CONN_R_CONNECT_REFUSED,
+	CONN_R_CONNECT_TIMEOUT,
+	CONN_R_CONNECT_ERROR,
+	CONN_R_NO_ORIG_DST,
+	CONN_R_NOT_REDIRECTED,
+	CONN_R_RESOURCES,
+	CONN_R_SHUTDOWN,
+	CONN_R_MAX
+};
+
+struct conn {
+	uint64_t		 id;
+	enum conn_state		 state;
+	struct proxy		*px;
+	const struct profile	*prof;
+	struct side		 cli, srv;
+	struct sockaddr_storage	 client, server;
+	enum sniff_proto	 proto;
+	struct timeval		 t_open;
+	struct timeval		 t_connected;
+	struct event		*connect_timer;
+	size_t			 bufmax;
+	TAILQ_ENTRY(conn)	 entry;
+};
+
+const char *conn_state_name(enum conn_state);
+const char *conn_reason_name(enum conn_reason);
+void	conn_accept(struct proxy *, int fd, const struct sockaddr *, int);
+void	conn_set_state(struct conn *, enum conn_state);
+/* Ends the flow; rst_cli/rst_srv send a reset instead of a FIN. */
+void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
+	    int rst_srv);
+
+/* Stamps the connect time and stops the connect timer. */
+void	conn_upstream_connected(struct conn *);
+
+/* relay.c: moves bytes between the sides. */
+void	relay_setup_callbacks(struct conn *);
+void	relay_start(struct conn *);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * The capture rules proxysimd installs with --redirect: iptables rules
+ * (REDIRECT/DNAT in nat, or TPROXY in mangle with its policy routing)
+ * tagged with a comment that names this instance, so that removal takes
+ * exactly ours and never another instance's. Runs iptables, ip6tables
+ * and ip as child processes.
+ */
+#ifndef PROXYSIM_FWRULES_H
+#define PROXYSIM_FWRULES_H
+
+#include <stddef.h>
+
+#include "settings.h"
+
+#define FWRULES_TAG_PREFIX	"proxysim/"
+#define FWRULES_TPROXY_MARK	"0x1/0x1"
+#define FWRULES_TPROXY_TABLE	"100"
+
+/* "proxysim/PORT/IF1,IF2": the comment every rule of this instance has. */
+void	fwrules_tag(const struct settings *, char *, size_t) NONNULL(1, 2);
+/* Installs; on failure removes what it added. 0, or -1 with err. */
+int	fwrules_install(const struct settings *, char *err, size_t errlen)
+	    NONNULL(1, 2) WUNRES;
+/* Removes the rules tagged `tag`, or every proxysim rule if tag is NULL.
+ * Returns the number removed, or -1 if iptables could not be run. */
+int	fwrules_remove(const char *tag, int tproxy_routing);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * The daemon's running state: the event base, the listeners, the live
+ * flows and the settings that new flows take. A reload swaps the
+ * settings and profile; flows keep the profile they started with.
+ */
+#ifndef PROXYSIM_PROXY_H
+#define PROXYSIM_PROXY_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include "intercept.h"
+#include "settings.h"
+
+struct event_base;
+struct evconnlistener;
+struct event;
+struct conn;
+struct profile;
+
+#define PROXY_MAX_LISTENERS	2
+
+struct proxy {
+	struct event_base	*base;
+	struct settings		 cfg;		/* what new flows take */
+	const struct profile	*profile;
+	enum intercept_mode	 mode;
+	uint16_t		 listen_port;
+	struct evconnlistener	*listeners[PROXY_MAX_LISTENERS];
+	size_t			 nlisteners;
+	struct event		*accept_retry;
+	int			 paused_limit;	/* at max-flows */
+	int			 paused_fds;	/* out of descriptors */
+	unsigned		 nflows;
+	uint64_t		 last_id;
+	uint64_t		 total_flows;
+	TAILQ_HEAD(, conn)	 flows;
+};
+
+/* Opens the listeners for px->cfg. 0, or -1 with a message in err. */
+int	proxy_listen(struct proxy *, char *err, size_t errlen)
+	    NONNULL(1, 2) WUNRES;
+/* Called by conn.c when a flow is gone, to resume accepting. */
+void	proxy_flow_done(struct proxy *) NONNULL(1);
+void	proxy_shutdown(struct proxy *) NONNULL(1);
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * proxysimd: a transparent middlebox that misbehaves on purpose. This
+ * file is the shell around the modules: options, configuration, the
+ * capture rules' lifetime, signals and the event loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cfgfile.h"
+#include "evlog.h"
+#include "fwrules.h"
+#include "log.h"
+#include "profile.h"
+#include "proxy.h"
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+static struct settings cli;	/* the command line alone */
+static struct proxy px;
+static int rules_installed;
+static char rules_tag[256];
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: proxysimd [OPTIONS]\n"
+"A transparent middlebox that relays (and, with a profile, misbehaves on)\n"
+"TCP flows redirected to it by iptables. Events go to the JSON log.\n"
+"\n"
+"  -l, --listen [ADDR:]PORT  listen here (default %u on IPv4 and IPv6)\n"
+"  -r, --redirect IFACE      install capture rules for TCP arriving on IFACE\n"
+"                            (repeatable); removed again on exit\n"
+"      --ports LIST          ports to capture, e.g. 80,443,8000-8010\n"
+"                            (default " DEFAULT_PORTS ")\n"
+"      --tproxy              TPROXY mode: the server sees the client's address\n"
+"  -P, --profile NAME        misbehaviour profile (default " DEFAULT_PROFILE ")\n"
+"      --list-profiles       list the profiles and exit\n"
+"  -c, --config FILE         read settings from FILE (INI; see proxysimd(8))\n"
+"  -L, --log FILE            JSON event log ('-' is stdout, the default)\n"
+"      --max-flows N         concurrent flows before accept pauses (%u)\n"
+"      --connect-timeout S   upstream connect timeout in seconds (%u)\n"
+"      --buffer-size BYTES   bound on buffered bytes per direction (%u)\n"
+"      --mark N              firewall mark of upstream packets (0x%x)\n"
+"      --cleanup             remove capture rules a crashed run left (those\n"
+"                            of -l/-r if given, else every proxysim rule)\n"
+"  -d, --detach              run in the background (needs --log FILE)\n"
+"  -v, --verbose             more on stderr (repeatable); -q less\n"
+"  -h, --help                this text\n"
+"  -V, --version             version\n"
+"\n"
+"Exit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n",
+	    DEFAULT_LISTEN_PORT, DEFAULT_MAX_FLOWS,
+	    DEFAULT_CONNECT_TIMEOUT_MS / 1000, DEFAULT_BUFFER_SIZE,
+	    DEFAULT_MARK);
+}
+
+static void NORETURN
+usage_error(const char *opt, const char *val, const char *why)
+{
+	if (val != NULL)
+		fprintf(stderr, "proxysimd: %s '%s': %s\n", opt, val, why);
+	else
+		fprintf(stderr, "proxysimd: %s\n", why);
+	fprintf(stderr, "Try 'proxysimd --help'.\n");
+	exit(EXIT_USAGE);
+}
+
+enum {
+	OPT_PORTS = 256,
+	OPT_TPROXY,
+	OPT_CLEANUP,
+	OPT_LIST_PROFILES,
+	OPT_MAX_FLOWS,
+	OPT_CONNECT_TIMEOUT,
+	OPT_BUFFER_SIZE,
+	OPT_MARK,
+};
+
+static int list_profiles;
+
+static void
+parse_args(int argc, char **argv, struct settings *s)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "redirect", required_argument, NULL, 'r' },
+		{ "ports", required_argument, NULL, OPT_PORTS },
+		{ "tproxy", no_argument, NULL, OPT_TPROXY },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
+		{ "config", required_argument, NULL, 'c' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+		{ "mark", required_argument, NULL, OPT_MARK },
+		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *why = NULL;
+	unsigned u;
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:dvqhV", longopts,
+	    NULL)) != -1) {
+		const char *name = optind > 0 && optind <= argc ?
+		    argv[optind - 1] : "?";
+
+		switch (ch) {
+		case 'l':
+			if (settings_set_listen(s, optarg, &why) != 0)
+				usage_error("--listen", optarg, why);
+			s->set |= SET_LISTEN;
+			break;
+		case 'r':
+			if (settings_add_iface(s, optarg, &why) != 0)
+				usage_error("--redirect", optarg, why);
+			s->set |= SET_REDIRECT;
+			break;
+		case OPT_PORTS:
+			if (settings_set_ports(s, optarg, &why) != 0)
+				usage_error("--ports", optarg, why);
+			s->set |= SET_PORTS;
+			break;
+		case OPT_TPROXY:
+			s->tproxy = 1;
+			s->set |= SET_TPROXY;
+			break;
+		case 'P':
+			if (settings_set_profile(s, optarg, &why) != 0)
+				usage_error("--profile", optarg, why);
+			s->set |= SET_PROFILE;
+			break;
+		case OPT_LIST_PROFILES:
+			list_profiles = 1;
+			break;
+		case 'c':
+			if (strlen(optarg) >= sizeof(s->config))
+				usage_error("--config", optarg, "path too long");
+			strcpy(s->config, optarg);
+			break;
+		case 'L':
+			if (strlen(optarg) >= sizeof(s->log))
+				usage_error("--log", optarg, "path too long");
+			strcpy(s->log, strcmp(optarg, "-") == 0 ? "" : optarg);
+			s->set |= SET_LOG;
+			break;
+		case OPT_MAX_FLOWS:
+			if (settings_set_uint(&s->max_flows, optarg, 1, 1000000,
+			    &why) != 0)
+				usage_error("--max-flows", optarg, why);
+			s->set |= SET_MAX_FLOWS;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (settings_set_uint(&u, optarg, 1, 3600, &why) != 0)
+				usage_error("--connect-timeout", optarg, why);
+			s->connect_timeout_ms = u * 1000;
+			s->set |= SET_CONNECT_TO;
+			break;
+		case OPT_BUFFER_SIZE:
+			if (settings_set_uint(&u, optarg, 4096, 64 << 20,
+			    &why) != 0)
+				usage_error("--buffer-size", optarg, why);
+			s->buffer_size = u;
+			s->set |= SET_BUFFER;
+			break;
+		case OPT_MARK:
+			if (settings_set_uint(&u, optarg, 1, 0xffffffffu,
+			    &why) != 0)
+				usage_error("--mark", optarg, why);
+			s->mark = u;
+			s->set |= SET_MARK;
+			break;
+		case OPT_CLEANUP:
+			s->cleanup = 1;
+			break;
+		case 'd':
+			s->detach = 1;
+			break;
+		case 'v':
+			s->verbosity++;
+			break;
+		case 'q':
+			s->verbosity--;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("proxysimd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			usage_error(name, NULL, "option needs a value");
+		default:
+			usage_error(name, NULL, "unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error(argv[optind], NULL, "unexpected argument");
+}
+
+/* The effective settings: the command line over the file over defaults. */
+static int
+load_settings(struct settings *out, char *err, size_t errlen)
+{
+	*out = cli;
+	if (cli.config[0] == '\0')
+		return 0;
+	return cfgfile_load(cli.config, out, err, errlen);
+}
+
+static void
+remove_rules(void)
+{
+	int n;
+
+	if (!rules_installed)
+		return;
+	rules_installed = 0;
+	n = fwrules_remove(rules_tag, px.cfg.tproxy);
+	if (n < 0)
+		log_warnx("could not list the capture rules to remove them");
+	else
+		log_info("removed %d capture rule%s (%s)", n, n == 1 ? "" : "s",
+		    rules_tag);
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(px.base);
+}
+
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct settings next;
+	struct evlog_rec r;
+	struct jsonw *j;
+	char err[512];
+
+	if (evlog_reopen() != 0)
+		log_warn("event log reopen");
+	if (load_settings(&next, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the old configuration: %s",
+		    err);
+		return;
+	}
+	if (memcmp(&next.listen, &px.cfg.listen, sizeof(next.listen)) != 0 ||
+	    next.nifaces != px.cfg.nifaces || next.tproxy != px.cfg.tproxy ||
+	    memcmp(&next.ports, &px.cfg.ports, sizeof(next.ports)) != 0 ||
+	    memcmp(next.ifaces, px.cfg.ifaces, sizeof(next.ifaces)) != 0 ||
+	    next.mark != px.cfg.mark)
+		log_warnx("reload: listen, redirect, ports, tproxy and mark "
+		    "take effect only on restart");
+	px.cfg.max_flows = next.max_flows;
+	px.cfg.connect_timeout_ms = next.connect_timeout_ms;
+	px.cfg.buffer_size = next.buffer_size;
+	memcpy(px.cfg.profile, next.profile, sizeof(px.cfg.profile));
+	px.profile = profile_find(px.cfg.profile);
+	proxy_flow_done(&px);
+	j = evlog_begin(&r, "reload", 0);
+	jsonw_str(j, "profile", px.profile->name);
+	jsonw_u64(j, "max_flows", px.cfg.max_flows);
+	evlog_commit(&r);
+	log_info("configuration reloaded");
+}
+
+static void
+log_daemon_event(const char *event)
+{
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	j = evlog_begin(&r, event, 0);
+	jsonw_str(j, "version", PACKAGE_VERSION);
+	jsonw_str(j, "mode", intercept_mode_name(px.mode));
+	jsonw_str(j, "profile", px.profile->name);
+	if (rules_installed)
+		jsonw_str(j, "rules", rules_tag);
+	if (strcmp(event, "stop") == 0)
+		jsonw_u64(j, "flows", px.total_flows);
+	evlog_commit(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigs[4];
+	char err[1024];
+	size_t i;
+	int n;
+
+	log_init("proxysimd", 0);
+	settings_defaults(&cli);
+	parse_args(argc, argv, &cli);
+	log_init("proxysimd", cli.verbosity);
+
+	if (list_profiles) {
+		const struct profile *p;
+
+		for (i = 0; (p = profile_at(i)) != NULL; i++)
+			printf("%-24s %s\n", p->name, p->summary);
+		return 0;
+	}
+	if (load_settings(&px.cfg, err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s", err);
+
+	if (cli.cleanup) {
+		if (px.cfg.nifaces > 0)
+			fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
+		n = fwrules_remove(px.cfg.nifaces > 0 ? rules_tag : NULL, 1);
+		if (n < 0)
+			fatalx(EXIT_RUNTIME, "cannot run iptables to list rules");
+		printf("removed %d rule%s\n", n, n == 1 ? "" : "s");
+		return 0;
+	}
+	if (cli.detach && px.cfg.log[0] == '\0')
+		usage_error("--detach", NULL, "--detach needs --log FILE");
+
+	px.profile = profile_find(px.cfg.profile);
+	px.mode = px.cfg.tproxy ? INTERCEPT_TPROXY : INTERCEPT_REDIRECT;
+	TAILQ_INIT(&px.flows);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (evlog_open(px.cfg.log) != 0)
+		fatal(EXIT_RUNTIME, "cannot open event log %s", px.cfg.log);
+	if ((px.base = event_base_new()) == NULL)
+		fatalx(EXIT_RUNTIME, "cannot create the event loop");
+	if (proxy_listen(&px, err, sizeof(err)) != 0)
+		fatalx(EXIT_RUNTIME, "%s", err);
+
+	if (px.cfg.nifaces > 0) {
+		fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
+		rules_installed = 1;
+		if (fwrules_install(&px.cfg, err, sizeof(err)) != 0) {
+			rules_installed = 0;
+			fatalx(EXIT_RUNTIME, "installing capture rules: %s", err);
+		}
+		log_info("capture rules installed (%s)", rules_tag);
+	}
+
+	sigs[0] = evsignal_new(px.base, SIGINT, on_stop, NULL);
+	sigs[1] = evsignal_new(px.base, SIGTERM, on_stop, NULL);
+	sigs[2] = evsignal_new(px.base, SIGHUP, on_reload, NULL);
+	sigs[3] = NULL;
+	for (i = 0; i < 3; i++)
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0) {
+			remove_rules();
+			fatalx(EXIT_RUNTIME, "cannot set up signal handling");
+		}
+
+	if (cli.detach) {
+		if (daemon(0, 0) != 0) {
+			remove_rules();
+			fatal(EXIT_RUNTIME, "daemon");
+		}
+		log_to_syslog();
+		if (event_reinit(px.base) != 0)
+			log_warnx("event_reinit failed");
+	}
+	log_daemon_event("start");
+	if (event_base_dispatch(px.base) == -1)
+		log_warnx("event loop failed");
+
+	proxy_shutdown(&px);
+	/* The deferred frees of the flows just closed. */
+	event_base_loop(px.base, EVLOOP_NONBLOCK);
+	remove_rules();
+	log_daemon_event("stop");
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_base_free(px.base);
+	evlog_close();
+	return 0;
+}

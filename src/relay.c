@@ -1,0 +1,272 @@
+/*
+ * The byte pump: moves what one side sends into the other side's output,
+ * byte for byte, with a bounded buffer per direction (reading stops when
+ * the peer's output is full and resumes when it drains to half), half-
+ * close propagation (FIN after the peer's output drains) and reset
+ * propagation (a reset on one side becomes a reset on the other).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "escape.h"
+#include "evlog.h"
+#include "log.h"
+#include "proxy.h"
+#include "sniff.h"
+
+/* Larger single reads than libevent's 16 KiB default: fewer wake-ups. */
+#define RELAY_MAX_SINGLE_IO	(256 * 1024)
+/* Bytes of the first client data shown in the classify event. */
+#define RELAY_PREVIEW		64
+/* Past this many bytes without a verdict, the flow is "other". */
+#define RELAY_SNIFF_MAX		64
+
+static void relay_readcb(struct bufferevent *, void *);
+static void relay_writecb(struct bufferevent *, void *);
+static void relay_eventcb(struct bufferevent *, short, void *);
+
+static void
+relay_classify(struct conn *c, int force)
+{
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	size_t len = evbuffer_get_length(in);
+	size_t n = len < RELAY_SNIFF_MAX ? len : RELAY_SNIFF_MAX;
+	unsigned char *p;
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	if (c->proto != SNIFF_NEED_MORE)
+		return;
+	p = evbuffer_pullup(in, (ev_ssize_t)n);
+	c->proto = sniff_classify(p, n);
+	if (c->proto == SNIFF_NEED_MORE && (force || len >= RELAY_SNIFF_MAX))
+		c->proto = SNIFF_OTHER;
+	if (c->proto == SNIFF_NEED_MORE)
+		return;
+	j = evlog_begin(&r, "classify", c->id);
+	jsonw_str(j, "proto", sniff_name(c->proto));
+	if (c->proto == SNIFF_TLS)
+		jsonw_u64(j, "first_bytes", n);
+	else
+		jsonw_bytes(j, "preview", p, n < RELAY_PREVIEW ? n : RELAY_PREVIEW);
+	evlog_commit(&r);
+}
+
+/* Sends FIN to s now if its output is empty, or once it drains. */
+static void
+relay_shut(struct side *s)
+{
+	evutil_socket_t fd;
+
+	if (s->shut)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0) {
+		s->shut_pending = 1;
+		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+		bufferevent_enable(s->bev, EV_WRITE);
+		return;
+	}
+	s->shut_pending = 0;
+	s->shut = 1;
+	fd = bufferevent_getfd(s->bev);
+	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
+		log_debug("flow %llu: shutdown %s: %s",
+		    (unsigned long long)s->conn->id, s->name, strerror(errno));
+}
+
+static void
+relay_check_done(struct conn *c)
+{
+	if (c->cli.eof && c->srv.eof && c->cli.shut && c->srv.shut)
+		conn_close(c, CONN_R_EOF, 0, 0, 0);
+}
+
+/* Moves s's input to its peer's output. */
+static void
+relay_pump(struct side *s)
+{
+	struct conn *c = s->conn;
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
+	size_t len = evbuffer_get_length(in);
+
+	if (len == 0)
+		return;
+	s->rx += len;
+	evbuffer_add_buffer(out, in);
+	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
+		/* Backpressure: stop reading until the peer drains to half. */
+		s->paused = 1;
+		bufferevent_disable(s->bev, EV_READ);
+		if (!s->peer->shut_pending)
+			bufferevent_setwatermark(s->peer->bev, EV_WRITE,
+			    c->bufmax / 2, 0);
+	}
+}
+
+static void
+relay_tunnel(struct conn *c)
+{
+	conn_set_state(c, CONN_ST_TUNNEL);
+	relay_pump(&c->cli);
+	relay_pump(&c->srv);
+	if (c->cli.eof)
+		relay_shut(&c->srv);
+	if (c->srv.eof)
+		relay_shut(&c->cli);
+	relay_check_done(c);
+}
+
+static void
+relay_readcb(struct bufferevent *bev, void *arg)
+{
+	struct side *s = arg;
+	struct conn *c = s->conn;
+
+	switch (c->state) {
+	case CONN_ST_CONNECTING:
+		if (s == &c->cli)
+			relay_classify(c, 0);
+		/* Bytes wait in the input buffer; its watermark bounds them. */
+		break;
+	case CONN_ST_SNIFF:
+		if (s == &c->cli)
+			relay_classify(c, 0);
+		else
+			/* The server spoke first: nothing to sniff. */
+			relay_classify(c, 1);
+		if (c->proto != SNIFF_NEED_MORE)
+			relay_tunnel(c);
+		break;
+	case CONN_ST_TUNNEL:
+		relay_pump(s);
+		break;
+	case CONN_ST_INIT:
+	case CONN_ST_CLOSED:
+	case CONN_ST_MAX:
+		break;
+	}
+}
+
+static void
+relay_writecb(struct bufferevent *bev, void *arg)
+{
+	struct side *s = arg;
+	struct conn *c = s->conn;
+
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	if (s->peer->paused) {
+		s->peer->paused = 0;
+		if (!s->shut_pending)
+			bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		if (!s->peer->eof)
+			bufferevent_enable(s->peer->bev, EV_READ);
+		/* Input that arrived before the pause may still wait. */
+		relay_pump(s->peer);
+	}
+	if (s->shut_pending &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		relay_shut(s);
+		relay_check_done(c);
+	}
+}
+
+static void
+relay_connected(struct conn *c)
+{
+	conn_upstream_connected(c);
+	conn_set_state(c, CONN_ST_SNIFF);
+	bufferevent_enable(c->srv.bev, EV_READ);
+	if (c->cli.eof)
+		relay_classify(c, 1);
+	if (c->proto != SNIFF_NEED_MORE)
+		relay_tunnel(c);
+}
+
+static void
+relay_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct side *s = arg;
+	struct conn *c = s->conn;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		relay_connected(c);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
+			/* A transparent proxy has no channel for an error
+			 * page: the client gets a reset. */
+			conn_close(c, err == ECONNREFUSED ?
+			    CONN_R_CONNECT_REFUSED : err == ETIMEDOUT ?
+			    CONN_R_CONNECT_TIMEOUT : CONN_R_CONNECT_ERROR, err,
+			    1, 0);
+			return;
+		}
+		if (err == ECONNRESET || err == EPIPE)
+			conn_close(c, s == &c->cli ? CONN_R_CLIENT_RESET :
+			    CONN_R_SERVER_RESET, 0, s != &c->cli, s == &c->cli);
+		else
+			conn_close(c, s == &c->cli ? CONN_R_CLIENT_ERROR :
+			    CONN_R_SERVER_ERROR, err, s != &c->cli,
+			    s == &c->cli);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		s->eof = 1;
+		/* Anything still in the input goes first. */
+		relay_readcb(bev, s);
+		if (c->state == CONN_ST_CLOSED)
+			return;
+		if (c->state == CONN_ST_SNIFF && s == &c->cli) {
+			relay_classify(c, 1);
+			relay_tunnel(c);
+			return;
+		}
+		if (c->state == CONN_ST_SNIFF && s == &c->srv) {
+			/* Server closed before the client said anything. */
+			relay_classify(c, 1);
+			relay_tunnel(c);
+			return;
+		}
+		if (c->state == CONN_ST_TUNNEL) {
+			relay_shut(s->peer);
+			relay_check_done(c);
+		}
+	}
+}
+
+void
+relay_setup_callbacks(struct conn *c)
+{
+	size_t hi = c->bufmax;
+
+	bufferevent_setcb(c->cli.bev, relay_readcb, relay_writecb,
+	    relay_eventcb, &c->cli);
+	bufferevent_setcb(c->srv.bev, relay_readcb, relay_writecb,
+	    relay_eventcb, &c->srv);
+	bufferevent_set_max_single_read(c->cli.bev, RELAY_MAX_SINGLE_IO);
+	bufferevent_set_max_single_read(c->srv.bev, RELAY_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(c->cli.bev, RELAY_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(c->srv.bev, RELAY_MAX_SINGLE_IO);
+	/* While the upstream connects, client bytes wait here, bounded. */
+	bufferevent_setwatermark(c->cli.bev, EV_READ, 0, hi);
+}
+
+void
+relay_start(struct conn *c)
+{
+	bufferevent_enable(c->cli.bev, EV_READ);
+}
