@@ -58,6 +58,10 @@ addr_parse_listen(const char *spec, uint16_t defport,
 	size_t hlen;
 
 	*err = NULL;
+	if (spec[0] == '\0') {
+		*err = "empty address";
+		return -1;
+	}
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 

@@ -26,7 +26,7 @@ main(void)
 
 	jsonw_init(&j, buf, sizeof(buf));
 	jsonw_begin(&j);
-	jsonw_bytes(&j, "b", "GET /\r\n\"q\"\\\x00\xff\x7f", 13);
+	jsonw_bytes(&j, "b", "GET /\r\n\"q\"\\\x00\xff\x7f", 14);
 	jsonw_end(&j);
 	is_str(jsonw_text(&j),
 	    "{\"b\":\"GET /\\r\\n\\\"q\\\"\\\\\\u0000\\u00ff\\u007f\"}",
