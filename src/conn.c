@@ -121,6 +121,8 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 
 	if (c->state == CONN_ST_CLOSED)
 		return;
+	if (c->proto == SNIFF_NEED_MORE && c->sniff_len > 0)
+		relay_classify(c, 1);
 	conn_set_state(c, CONN_ST_CLOSED);
 	if (rst_cli)
 		conn_set_rst(&c->cli);

@@ -65,6 +65,8 @@ struct conn {
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
+	unsigned char		 sniff[64];	/* the client's first bytes */
+	size_t			 sniff_len;
 	struct timeval		 t_open;
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
@@ -86,5 +88,7 @@ void	conn_upstream_connected(struct conn *);
 /* relay.c: moves bytes between the sides. */
 void	relay_setup_callbacks(struct conn *);
 void	relay_start(struct conn *);
+/* Logs the flow's class from the bytes seen so far; force decides now. */
+void	relay_classify(struct conn *, int force);
 
 #endif

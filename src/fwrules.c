@@ -224,7 +224,7 @@ fwrules_install_family(const struct settings *s,
 	if (s->tproxy) {
 		const char *sock[] = { "-p", "tcp", "-m", "socket",
 		    "--transparent", "-m", "comment", "--comment", tag, "-j",
-		    "MARK", "--set-xmark", FWRULES_TPROXY_MARK, NULL };
+		    "MARK", "--set-mark", FWRULES_TPROXY_MARK, NULL };
 
 		if (fwrules_add(f, "mangle", sock, err, errlen) != 0 ||
 		    fwrules_tproxy_routing(f, err, errlen) != 0)

@@ -13,7 +13,12 @@
 #include "settings.h"
 
 #define FWRULES_TAG_PREFIX	"proxysim/"
-#define FWRULES_TPROXY_MARK	"0x1/0x1"
+/*
+ * The whole mark, not a bit of it: a bit would also match upstream
+ * packets whose SO_MARK (--mark) happens to have it set, and route them
+ * back into the local stack.
+ */
+#define FWRULES_TPROXY_MARK	"0x1"
 #define FWRULES_TPROXY_TABLE	"100"
 
 /* "proxysim/PORT/IF1,IF2": the comment every rule of this instance has. */

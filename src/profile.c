@@ -6,7 +6,7 @@
 #include "profile.h"
 
 static const struct profile profile_table[] = {
-	{ "passthrough", "relay every flow untouched, byte for byte" },
+	{ "passthrough", "relay every flow untouched, byte for byte", 0 },
 };
 
 const struct profile *

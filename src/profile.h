@@ -13,6 +13,12 @@
 struct profile {
 	const char	*name;
 	const char	*summary;	/* one line for --list-profiles */
+	/*
+	 * Hold the client's bytes until the flow is classified. Profiles
+	 * that act on HTTP need it; passthrough must not, or a client that
+	 * sends one byte and waits would wait forever.
+	 */
+	int		 needs_sniff;
 };
 
 const struct profile *profile_find(const char *) NONNULL(1);

@@ -333,6 +333,8 @@ main(int argc, char **argv)
 		printf("removed %d rule%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
+	if (px.cfg.tproxy && px.cfg.mark == 1)
+		usage_error("--mark", "1", "the TPROXY rules use mark 1");
 	if (cli.detach && px.cfg.log[0] == '\0')
 		usage_error("--detach", NULL, "--detach needs --log FILE");
 
@@ -348,6 +350,16 @@ main(int argc, char **argv)
 	if (proxy_listen(&px, err, sizeof(err)) != 0)
 		fatalx(EXIT_RUNTIME, "%s", err);
 
+	sigs[0] = evsignal_new(px.base, SIGINT, on_stop, NULL);
+	sigs[1] = evsignal_new(px.base, SIGTERM, on_stop, NULL);
+	sigs[2] = evsignal_new(px.base, SIGHUP, on_reload, NULL);
+	sigs[3] = NULL;
+	for (i = 0; i < 3; i++)
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0) {
+			fatalx(EXIT_RUNTIME, "cannot set up signal handling");
+		}
+
+	/* Signals first: a SIGTERM during the install still removes. */
 	if (px.cfg.nifaces > 0) {
 		fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
 		rules_installed = 1;
@@ -357,16 +369,6 @@ main(int argc, char **argv)
 		}
 		log_info("capture rules installed (%s)", rules_tag);
 	}
-
-	sigs[0] = evsignal_new(px.base, SIGINT, on_stop, NULL);
-	sigs[1] = evsignal_new(px.base, SIGTERM, on_stop, NULL);
-	sigs[2] = evsignal_new(px.base, SIGHUP, on_reload, NULL);
-	sigs[3] = NULL;
-	for (i = 0; i < 3; i++)
-		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0) {
-			remove_rules();
-			fatalx(EXIT_RUNTIME, "cannot set up signal handling");
-		}
 
 	if (cli.detach) {
 		if (daemon(0, 0) != 0) {

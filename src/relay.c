@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "evlog.h"
 #include "log.h"
+#include "profile.h"
 #include "proxy.h"
 #include "sniff.h"
 
@@ -26,38 +27,45 @@
 #define RELAY_MAX_SINGLE_IO	(256 * 1024)
 /* Bytes of the first client data shown in the classify event. */
 #define RELAY_PREVIEW		64
-/* Past this many bytes without a verdict, the flow is "other". */
-#define RELAY_SNIFF_MAX		64
 
 static void relay_readcb(struct bufferevent *, void *);
 static void relay_writecb(struct bufferevent *, void *);
 static void relay_eventcb(struct bufferevent *, short, void *);
 
-static void
+void
 relay_classify(struct conn *c, int force)
 {
-	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
-	size_t len = evbuffer_get_length(in);
-	size_t n = len < RELAY_SNIFF_MAX ? len : RELAY_SNIFF_MAX;
-	unsigned char *p;
 	struct evlog_rec r;
 	struct jsonw *j;
 
 	if (c->proto != SNIFF_NEED_MORE)
 		return;
-	p = evbuffer_pullup(in, (ev_ssize_t)n);
-	c->proto = sniff_classify(p, n);
-	if (c->proto == SNIFF_NEED_MORE && (force || len >= RELAY_SNIFF_MAX))
+	c->proto = sniff_classify(c->sniff, c->sniff_len);
+	if (c->proto == SNIFF_NEED_MORE &&
+	    (force || c->sniff_len >= sizeof(c->sniff)))
 		c->proto = SNIFF_OTHER;
 	if (c->proto == SNIFF_NEED_MORE)
 		return;
 	j = evlog_begin(&r, "classify", c->id);
 	jsonw_str(j, "proto", sniff_name(c->proto));
 	if (c->proto == SNIFF_TLS)
-		jsonw_u64(j, "first_bytes", n);
+		jsonw_u64(j, "first_bytes", c->sniff_len);
 	else
-		jsonw_bytes(j, "preview", p, n < RELAY_PREVIEW ? n : RELAY_PREVIEW);
+		jsonw_bytes(j, "preview", c->sniff, c->sniff_len < RELAY_PREVIEW ?
+		    c->sniff_len : RELAY_PREVIEW);
 	evlog_commit(&r);
+}
+
+/* SNIFF: nothing consumed yet, so the input starts at byte 0. */
+static void
+relay_sniff_input(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	ev_ssize_t n;
+
+	n = evbuffer_copyout(in, c->sniff, sizeof(c->sniff));
+	c->sniff_len = n > 0 ? (size_t)n : 0;
+	relay_classify(c, 0);
 }
 
 /* Sends FIN to s now if its output is empty, or once it drains. */
@@ -100,6 +108,19 @@ relay_pump(struct side *s)
 
 	if (len == 0)
 		return;
+	if (s == &c->cli && c->proto == SNIFF_NEED_MORE) {
+		/* Classify from the bytes as they pass; nothing waits. */
+		size_t n = sizeof(c->sniff) - c->sniff_len;
+		ev_ssize_t got = evbuffer_copyout(in, c->sniff + c->sniff_len,
+		    n < len ? n : len);
+
+		if (got > 0)
+			c->sniff_len += (size_t)got;
+		relay_classify(c, 0);
+	} else if (s == &c->srv && c->proto == SNIFF_NEED_MORE &&
+	    c->sniff_len == 0 && c->cli.rx == 0)
+		/* The server spoke first: nothing to sniff. */
+		relay_classify(c, 1);
 	s->rx += len;
 	evbuffer_add_buffer(out, in);
 	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
@@ -133,13 +154,11 @@ relay_readcb(struct bufferevent *bev, void *arg)
 
 	switch (c->state) {
 	case CONN_ST_CONNECTING:
-		if (s == &c->cli)
-			relay_classify(c, 0);
 		/* Bytes wait in the input buffer; its watermark bounds them. */
 		break;
 	case CONN_ST_SNIFF:
 		if (s == &c->cli)
-			relay_classify(c, 0);
+			relay_sniff_input(c);
 		else
 			/* The server spoke first: nothing to sniff. */
 			relay_classify(c, 1);
@@ -184,8 +203,13 @@ static void
 relay_connected(struct conn *c)
 {
 	conn_upstream_connected(c);
-	conn_set_state(c, CONN_ST_SNIFF);
 	bufferevent_enable(c->srv.bev, EV_READ);
+	if (!c->prof->needs_sniff) {
+		relay_tunnel(c);
+		return;
+	}
+	conn_set_state(c, CONN_ST_SNIFF);
+	relay_sniff_input(c);
 	if (c->cli.eof)
 		relay_classify(c, 1);
 	if (c->proto != SNIFF_NEED_MORE)
@@ -230,13 +254,10 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 		relay_readcb(bev, s);
 		if (c->state == CONN_ST_CLOSED)
 			return;
-		if (c->state == CONN_ST_SNIFF && s == &c->cli) {
+		if (s == &c->cli)
 			relay_classify(c, 1);
-			relay_tunnel(c);
-			return;
-		}
-		if (c->state == CONN_ST_SNIFF && s == &c->srv) {
-			/* Server closed before the client said anything. */
+		if (c->state == CONN_ST_SNIFF) {
+			/* Nothing more will come to classify: relay what is. */
 			relay_classify(c, 1);
 			relay_tunnel(c);
 			return;
