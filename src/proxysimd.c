@@ -70,6 +70,8 @@ usage_error(const char *opt, const char *val, const char *why)
 {
 	if (val != NULL)
 		fprintf(stderr, "proxysimd: %s '%s': %s\n", opt, val, why);
+	else if (opt != NULL)
+		fprintf(stderr, "proxysimd: %s: %s\n", opt, why);
 	else
 		fprintf(stderr, "proxysimd: %s\n", why);
 	fprintf(stderr, "Try 'proxysimd --help'.\n");
@@ -120,8 +122,11 @@ parse_args(int argc, char **argv, struct settings *s)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:dvqhV", longopts,
 	    NULL)) != -1) {
-		const char *name = optind > 0 && optind <= argc ?
+		char shortopt[3] = { '-', (char)optopt, '\0' };
+		const char *last = optind > 0 && optind <= argc ?
 		    argv[optind - 1] : "?";
+		const char *name = strncmp(last, "--", 2) == 0 ? last :
+		    optopt > 0 && optopt < 256 ? shortopt : last;
 
 		switch (ch) {
 		case 'l':
@@ -336,7 +341,7 @@ main(int argc, char **argv)
 	if (px.cfg.tproxy && px.cfg.mark == 1)
 		usage_error("--mark", "1", "the TPROXY rules use mark 1");
 	if (cli.detach && px.cfg.log[0] == '\0')
-		usage_error("--detach", NULL, "--detach needs --log FILE");
+		usage_error(NULL, NULL, "--detach needs --log FILE");
 
 	px.profile = profile_find(px.cfg.profile);
 	px.mode = px.cfg.tproxy ? INTERCEPT_TPROXY : INTERCEPT_REDIRECT;
