@@ -10,7 +10,9 @@ set -eu
 PROG=${PROXYSIM_RULES_PROG:-$(basename "$0")}
 
 TAG_PREFIX=proxysim/
-TPROXY_MARK=0x1/0x1
+# The whole mark, not a bit: a bit would also match proxysimd's upstream
+# packets whenever its --mark has that bit set.
+TPROXY_MARK=0x1
 TPROXY_TABLE=100
 
 usage() {
@@ -386,7 +388,7 @@ ipt_install() {
 
 	for f in "${FAMILIES[@]}"; do
 		if [ "$MODE" = tproxy ]; then
-			TARGET=(-j MARK --set-xmark "$TPROXY_MARK")
+			TARGET=(-j MARK --set-mark "$TPROXY_MARK")
 			ipt_add "$f" mangle -p tcp -m socket --transparent ||
 				return 1
 			routing_up "$f" || return 1
@@ -507,7 +509,7 @@ nft_ruleset() {
 	if [ "$MODE" = tproxy ]; then
 		echo "	chain capture {"
 		echo "		type filter hook prerouting priority mangle; policy accept;"
-		echo "		meta l4proto tcp socket transparent 1 meta mark set meta mark or 0x1"
+		echo "		meta l4proto tcp socket transparent 1 meta mark set 0x1"
 	else
 		echo "	chain capture {"
 		echo "		type nat hook prerouting priority dstnat; policy accept;"
@@ -523,7 +525,7 @@ nft_ruleset() {
 				else
 					to="ip6 to ${ADDR:+[$ADDR]}:$LPORT"
 				fi
-				echo "		iifname \"$nif\" meta nfproto ipv$f tcp dport { $set } meta mark != $MARK tproxy $to meta mark set meta mark or 0x1 accept"
+				echo "		iifname \"$nif\" meta nfproto ipv$f tcp dport { $set } meta mark != $MARK tproxy $to meta mark set 0x1 accept"
 			elif [ -z "$ADDR" ]; then
 				# One rule serves both families.
 				echo "		iifname \"$nif\" tcp dport { $set } meta mark != $MARK redirect to :$LPORT"
@@ -605,9 +607,6 @@ tproxy_routing_down() {
 
 case $VERB in
 up)
-	if [ "$MODE" = tproxy ] && [ $((mark_n & 1)) = 1 ]; then
-		warn "warning: mark $MARK has bit 0x1 set: proxysimd's upstream packets would match the TPROXY routing rule (fwmark $TPROXY_MARK) and be delivered locally; give proxysimd --mark and -m an even mark"
-	fi
 	if [ "$BACKEND" = iptables ]; then
 		# A previous run with this tag left these: start clean.
 		ipt_remove || die "could not remove the old rules tagged $TAG"

@@ -5,7 +5,9 @@
  * point into the caller's bytes and builders write into the caller's
  * buffers, so that a relay can feed bytes as they arrive. Random bytes
  * (keys, masks) come from the caller, which keeps tests deterministic.
- * SHA-1, MD5 and base64 are libcrypto's.
+ * SHA-1, MD5 and base64 are libcrypto's; the digests (ws_accept,
+ * ws_h76_answer, and the builders and ws_client_init that use them)
+ * allocate inside libcrypto, the parsers never do.
  *
  * Functions that parse return a length (> 0) when they have a whole
  * unit, 0 when they need more bytes, and -WS_E_... on an error that no

@@ -495,6 +495,8 @@ main(int argc, char **argv)
 	if (vers_seen && co.version == 0)
 		return wsprobe_usage_error("--version takes one version for the "
 		    "client");
+	if (co.proxy_absolute && co.proxy == NULL)
+		return wsprobe_usage_error("--proxy-mode absolute needs --proxy");
 	if (co.fragment > 0 && !ws_version_hybi(co.version))
 		return wsprobe_usage_error("--fragment needs version 13, 8 or 7");
 	co.url = argv[optind];

@@ -88,6 +88,8 @@ int	wsprobe_serve(const struct wsprobe_sopts *) NONNULL(1);
 /* Time: monotonic milliseconds; a deadline < 0 is none. */
 int64_t	wsprobe_now_ms(void);
 int64_t	wsprobe_deadline(double seconds);
+/* Monotonic, with sub-millisecond resolution, for reported timings. */
+double	wsprobe_clock_ms(void);
 double	wsprobe_wall(void);
 
 /* Escapes untrusted bytes for a message; marks a cut with "...". */

@@ -27,7 +27,7 @@ struct wsprobe_run {
 	struct ws_url	 proxy;
 	struct wsprobe_conn c;
 	SSL_CTX		*ctx;
-	int64_t		 t0, t_connect, t_tls, t_hs, t_end;
+	double		 t0, t_connect, t_tls, t_hs, t_end;	/* ms, or -1 */
 	int		 status;
 	char		 detail[1200];
 	uint64_t	 messages, bytes;
@@ -53,16 +53,16 @@ wsprobe_fail(struct wsprobe_run *r, int status, const char *fmt, ...)
 }
 
 static double
-wsprobe_ms(int64_t from, int64_t to)
+wsprobe_ms(double from, double to)
 {
-	return from < 0 || to < 0 ? -1 : (double)(to - from);
+	return from < 0 || to < 0 ? -1 : to - from;
 }
 
 static const char *
 wsprobe_since(struct wsprobe_run *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%lld ms after the handshake",
-	    (long long)(wsprobe_now_ms() - r->t_hs));
+	snprintf(buf, len, "%.0f ms after the handshake",
+	    wsprobe_clock_ms() - r->t_hs);
 	return buf;
 }
 
@@ -382,7 +382,7 @@ wsprobe_open(struct wsprobe_run *r)
 		    "proxy: " : "", err);
 		return -1;
 	}
-	r->t_connect = wsprobe_now_ms();
+	r->t_connect = wsprobe_clock_ms();
 	if (wsprobe_conn_init(&r->c, fd, 0, o->maxhead + WS_ANSWER_LEN) != 0) {
 		close(fd);
 		wsprobe_fail(r, WSPROBE_INTERNAL, "out of memory");
@@ -409,12 +409,12 @@ wsprobe_open(struct wsprobe_run *r)
 			wsprobe_tls_fail(r, io);
 			return -1;
 		}
-		r->t_tls = wsprobe_now_ms();
+		r->t_tls = wsprobe_clock_ms();
 		r->tls_version = SSL_get_version(r->c.ssl);
 	}
 	if (wsprobe_handshake(r, deadline) != 0)
 		return -1;
-	r->t_hs = wsprobe_now_ms();
+	r->t_hs = wsprobe_clock_ms();
 	return 0;
 }
 
@@ -423,17 +423,21 @@ static void
 wsprobe_fail_after(struct wsprobe_run *r, const struct wsprobe_ev *ev,
     const char *while_)
 {
-	char when[64], esc[200];
+	char when[64], esc[200], code[16];
 
 	wsprobe_since(r, when, sizeof(when));
 	switch (ev->kind) {
 	case WSPROBE_EV_CLOSE:
-		r->close_code = (int)ev->close_code;
+		if (ws_version_hybi(r->c.version)) {
+			r->close_code = (int)ev->close_code;
+			snprintf(code, sizeof(code), "%u", ev->close_code);
+		} else
+			snprintf(code, sizeof(code), "0xFF 0x00");
 		wsprobe_fail(r, WSPROBE_CLOSED, "the server sent a close frame "
-		    "(%u%s%s%s) %s, %s, %s after %llu message%s", ev->close_code,
+		    "(%s%s%s%s) %s, %s, after %llu message%s", code,
 		    ev->len > 2 ? " \"" : "", ev->len > 2 ? wsprobe_esc(esc, sizeof(esc),
 		    ev->data + 2, ev->len - 2) : "", ev->len > 2 ? "\"" : "",
-		    while_, when, r->url.tls ? "TLS" : "TCP",
+		    while_, when,
 		    (unsigned long long)r->messages, r->messages == 1 ? "" : "s");
 		break;
 	case WSPROBE_EV_EOF:
@@ -613,7 +617,8 @@ wsprobe_close(struct wsprobe_run *r)
 			continue;
 		if (ev.kind == WSPROBE_EV_CLOSE) {
 			r->clean_close = 1;
-			r->close_code = (int)ev.close_code;
+			if (ws_version_hybi(r->c.version))
+				r->close_code = (int)ev.close_code;
 		}
 		return;
 	}
@@ -637,8 +642,8 @@ wsprobe_report(struct wsprobe_run *r)
 		    o->idle > 0 ? ", also after the idle time" : "");
 	if (!o->json) {
 		if (r->status == WSPROBE_OK)
-			printf("wsprobe: 0 ok: %s, version %d, %s (handshake %.1f ms, "
-			    "total %.1f ms)\n", o->url, o->version, r->detail,
+			printf("wsprobe: 0 ok: %s, version %d, %s (handshake %.3f ms, "
+			    "total %.3f ms)\n", o->url, o->version, r->detail,
 			    wsprobe_ms(r->t0, r->t_hs), wsprobe_ms(r->t0, r->t_end));
 		return;
 	}
@@ -666,7 +671,7 @@ wsprobe_report(struct wsprobe_run *r)
 	if (ms_ < 0)							\
 		jsonw_raw(&j, k, "null");				\
 	else								\
-		jsonw_double(&j, k, ms_, 0);				\
+		jsonw_double(&j, k, ms_, 3);				\
 } while (0)
 	MS("connect_ms", r->t0, r->t_connect);
 	MS("tls_ms", r->t_connect, r->t_tls);
@@ -699,7 +704,7 @@ wsprobe_client(const struct wsprobe_copts *o)
 	r.o = o;
 	r.c.fd = -1;
 	r.close_code = -1;
-	r.t0 = wsprobe_now_ms();
+	r.t0 = wsprobe_clock_ms();
 	r.t_connect = r.t_tls = r.t_hs = r.t_end = -1;
 	if ((e = ws_url_parse(o->url, &r.url)) != 0 ||
 	    (strcmp(r.url.scheme, "ws") != 0 && strcmp(r.url.scheme, "wss") != 0)) {
@@ -729,7 +734,7 @@ wsprobe_client(const struct wsprobe_copts *o)
 		if (r.status == WSPROBE_OK)
 			wsprobe_close(&r);
 	}
-	r.t_end = wsprobe_now_ms();
+	r.t_end = wsprobe_clock_ms();
 	wsprobe_report(&r);
 	free(buf);
 	if (r.c.rbuf != NULL)

@@ -37,6 +37,15 @@ wsprobe_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+double
+wsprobe_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
+}
+
 int64_t
 wsprobe_deadline(double seconds)
 {

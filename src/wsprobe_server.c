@@ -228,10 +228,32 @@ wsprobe_reason_phrase(unsigned status)
 	}
 }
 
-/* An HTTP refusal; the connection closes after it. */
+/*
+ * Half-closes, then reads what the client still sends for a moment:
+ * closing with unread bytes would reset the connection, and the client
+ * might never see our answer.
+ */
+static void
+wsprobe_linger(struct wsprobe_conn *c)
+{
+	int64_t deadline = wsprobe_deadline(1);
+	size_t drained = 0;
+	int r;
+
+	if (c->ssl != NULL)
+		SSL_shutdown(c->ssl);
+	shutdown(c->fd, SHUT_WR);
+	wsprobe_consume(c, c->rlen - c->roff);
+	while (drained < 1024 * 1024 && (r = wsprobe_fill(c, deadline)) > 0) {
+		drained += (size_t)r;
+		wsprobe_consume(c, c->rlen - c->roff);
+	}
+}
+
+/* An HTTP refusal, built; the connection closes after it. */
 static int
-wsprobe_refuse(struct wsprobe_child *k, unsigned status, const char *versions,
-    const char *why, char *out, size_t cap)
+wsprobe_refusal(unsigned status, const char *versions, const char *why,
+    char *out, size_t cap)
 {
 	char body[256];
 	int blen, n;
@@ -248,25 +270,27 @@ wsprobe_refuse(struct wsprobe_child *k, unsigned status, const char *versions,
 	    versions != NULL ? "Sec-WebSocket-Version: " : "",
 	    versions != NULL ? versions : "", versions != NULL ? "\r\n" : "",
 	    blen, body);
-	if (n < 0 || (size_t)n >= cap)
-		return 0;
-	(void)wsprobe_write(&k->c, out, (size_t)n, wsprobe_deadline(k->s->o->timeout));
-	return n;
+	return n < 0 || (size_t)n >= cap ? 0 : n;
+}
+
+static void
+wsprobe_refuse(struct wsprobe_child *k, const char *resp, size_t n)
+{
+	if (wsprobe_write(&k->c, resp, n, wsprobe_deadline(k->s->o->timeout)) == 0)
+		wsprobe_linger(&k->c);
 }
 
 /* The RFC 6455 versions we accept, for Sec-WebSocket-Version. */
 static const char *
 wsprobe_hybi_list(unsigned v, char *buf, size_t len)
 {
-	buf[0] = '\0';
-	if (v & WSPROBE_V_13)
-		strcat(buf, "13");
-	if (v & WSPROBE_V_8)
-		strcat(buf, buf[0] ? ", 8" : "8");
-	if (v & WSPROBE_V_7)
-		strcat(buf, buf[0] ? ", 7" : "7");
-	(void)len;
-	return buf[0] ? buf : NULL;
+	snprintf(buf, len, "%s%s%s%s%s",
+	    v & WSPROBE_V_13 ? "13" : "",
+	    (v & WSPROBE_V_13) && (v & (WSPROBE_V_8 | WSPROBE_V_7)) ? ", " : "",
+	    v & WSPROBE_V_8 ? "8" : "",
+	    (v & WSPROBE_V_8) && (v & WSPROBE_V_7) ? ", " : "",
+	    v & WSPROBE_V_7 ? "7" : "");
+	return buf[0] != '\0' ? buf : NULL;
 }
 
 static void
@@ -310,7 +334,8 @@ wsprobe_echo_loop(struct wsprobe_child *k)
 		case WSPROBE_EV_PONG:
 			continue;
 		case WSPROBE_EV_CLOSE:
-			code_in = (int)ev.close_code;
+			/* hixie's 0xFF 0x00 carries no code. */
+			code_in = ws_version_hybi(c->version) ? (int)ev.close_code : -1;
 			(void)wsprobe_send_close(c, ev.close_code, NULL,
 			    wsprobe_deadline(o->timeout));
 			wsprobe_log_close(k, "client-close", code_in);
@@ -401,18 +426,21 @@ wsprobe_serve_conn(struct wsprobe_child *k)
 			snprintf(why, sizeof(why), "bad WebSocket handshake: %s",
 			    ws_strerror(e));
 		}
-		hn = wsprobe_refuse(k, status, vl, why, resp, sizeof(resp));
+		hn = wsprobe_refusal(status, vl, why, resp, sizeof(resp));
 		wsprobe_log_handshake(k, &rq, rq.version > 0 ? rq.version : 0,
 		    "rejected", status, e, NULL, 0, resp, (size_t)hn);
+		wsprobe_refuse(k, resp, (size_t)hn);
 		return;
 	}
 	c->version = rq.version;
 	if ((hn = ws_server_response(&rq, &so, resp, sizeof(resp) - WS_ANSWER_LEN)) < 0) {
+		e = (int)-hn;
 		status = 400;
-		hn = wsprobe_refuse(k, status, NULL, "cannot answer this handshake",
+		hn = wsprobe_refusal(status, NULL, "cannot answer this handshake",
 		    resp, sizeof(resp));
-		wsprobe_log_handshake(k, &rq, rq.version, "rejected", status,
-		    (int)-hn, NULL, 0, resp, (size_t)hn);
+		wsprobe_log_handshake(k, &rq, rq.version, "rejected", status, e,
+		    NULL, 0, resp, (size_t)hn);
+		wsprobe_refuse(k, resp, (size_t)hn);
 		return;
 	}
 	if (rq.version != 76) {
@@ -651,7 +679,7 @@ wsprobe_serve(const struct wsprobe_sopts *o)
 	struct pollfd pfd[WSPROBE_MAX_LISTEN + 1];
 	struct sigaction sa;
 	sigset_t block, orig;
-	int bufsz = 512 * 1024, r, fd, status = WSPROBE_OK;
+	int bufsz = 512 * 1024, r, fd;
 	size_t i;
 	pid_t pid;
 
@@ -772,5 +800,5 @@ wsprobe_serve(const struct wsprobe_sopts *o)
 	free(s.line);
 	if (o->log != NULL)
 		close(s.logfd);
-	return status;
+	return WSPROBE_OK;
 }

@@ -206,7 +206,7 @@ has_routing() {
 	local f
 
 	for f in 4 6; do
-		mb ip -"$f" rule | grep -q 'fwmark 0x1/0x1 lookup 100' &&
+		mb ip -"$f" rule | grep -q 'fwmark 0x1 lookup 100' &&
 		mb ip -"$f" route show table 100 | grep -q '^local default dev lo' ||
 			return 1
 	done
@@ -297,23 +297,23 @@ tproxy_tests() {
 		t "$b tproxy: socket and TPROXY rules, IPv4 and IPv6" \
 		    test "$(count "$b" proxysim/15080/mbc0)" -eq 6
 		t "$b tproxy: the socket rule is the daemon's" \
-		    grep -qxF -- '-A PREROUTING -p tcp -m socket --transparent -m comment --comment "proxysim/15080/mbc0" -j MARK --set-xmark 0x1/0x1' \
+		    grep -qxF -- '-A PREROUTING -p tcp -m socket --transparent -m comment --comment "proxysim/15080/mbc0" -j MARK --set-xmark 0x1/0xffffffff' \
 		    <(mb iptables-save)
 		t "$b tproxy: the TPROXY rule is the daemon's" \
-		    grep -qxF -- '-A PREROUTING -i mbc0 -p tcp -m tcp --dport 80 -m mark ! --mark 0x7073 -m comment --comment "proxysim/15080/mbc0" -j TPROXY --on-port 15080 --on-ip :: --tproxy-mark 0x1/0x1' \
+		    grep -qxF -- '-A PREROUTING -i mbc0 -p tcp -m tcp --dport 80 -m mark ! --mark 0x7073 -m comment --comment "proxysim/15080/mbc0" -j TPROXY --on-port 15080 --on-ip :: --tproxy-mark 0x1/0xffffffff' \
 		    <(mb ip6tables-save)
 	else
 		t "$b tproxy: table inet proxysim_15080_mbc0 tagged proxysim/15080/mbc0" \
 		    test "$(count "$b" proxysim/15080/mbc0)" -eq 1
 		t "$b tproxy: socket and tproxy rules for both families" in_out \
-		    'meta l4proto tcp socket transparent 1 meta mark set meta mark | 0x00000001' \
-		    'iifname "mbc0" meta nfproto ipv4 tcp dport { 80, 443 } meta mark != 0x00007073 tproxy ip to :15080 meta mark set meta mark | 0x00000001 accept' \
-		    'iifname "mbc0" meta nfproto ipv6 tcp dport { 80, 443 } meta mark != 0x00007073 tproxy ip6 to :15080 meta mark set meta mark | 0x00000001 accept' \
+		    'meta l4proto tcp socket transparent 1 meta mark set 0x00000001' \
+		    'iifname "mbc0" meta nfproto ipv4 tcp dport { 80, 443 } meta mark != 0x00007073 tproxy ip to :15080 meta mark set 0x00000001 accept' \
+		    'iifname "mbc0" meta nfproto ipv6 tcp dport { 80, 443 } meta mark != 0x00007073 tproxy ip6 to :15080 meta mark set 0x00000001 accept' \
 		    -- mb nft list table inet proxysim_15080_mbc0
 	fi
 	t "$b tproxy: policy routing, IPv4 and IPv6" has_routing
 	t "$b tproxy: status shows rules and routing" in_out \
-	    'proxysim/15080/mbc0' 'fwmark 0x1/0x1 lookup 100' \
+	    'proxysim/15080/mbc0' 'fwmark 0x1 lookup 100' \
 	    -- tp status -b "$b" -i mbc0
 	is "$(fetch 4 "$FAR4" 80)" "L15080 198.18.2.2 80" \
 	    "$b tproxy: IPv4 captured, original destination kept"
