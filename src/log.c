@@ -40,6 +40,9 @@ log_verbosity(void)
 	return log_level - LOG_LVL_INFO;
 }
 
+static void log_vwrite(enum log_level, int, const char *, va_list)
+    PRINTF(3, 0);
+
 static void
 log_vwrite(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 {
