@@ -39,7 +39,7 @@ bad "--detach needs --log" -d
 printf '[proxysimd]\nports = 80\nlisten = nope\n' >"$tmp/bad.conf"
 bad "bad.conf:3: " -c "$tmp/bad.conf"
 printf 'profile = passthrough\n[nosuch]\nx = 1\n' >"$tmp/bad2.conf"
-bad "bad2.conf:2: unknown section" -c "$tmp/bad2.conf"
+bad "bad2.conf:3: unknown section \\[nosuch\\]" -c "$tmp/bad2.conf"
 bad "missing.conf: No such file" -c "$tmp/missing.conf"
 
 # Runtime failures exit 1 with a message.

@@ -18,11 +18,11 @@ before=$(snapshot)
 trap '"$L" -n "$name" down >/dev/null 2>&1' EXIT
 ok "up" sh -c "'$L' -n '$name' up >/dev/null"
 is "$(ip netns list | grep -c "psl-$name-")" 4 "four namespaces"
-ok "proxysimd runs in mbox" pgrep -f "proxysimd -r m0" >/dev/null
+ok "proxysimd runs in mbox" quiet pgrep -f "proxysimd -r m0"
 ok "exec runs in a namespace" sh -c "'$L' -n '$name' exec client ip -br addr | grep -q 198.18.1.2/24"
 ok "the client reaches server1 through mbox" \
-	"$L" -n "$name" exec client ping -c1 -W2 198.18.2.2 >/dev/null
-ok "... and over IPv6" "$L" -n "$name" exec client ping -6 -c1 -W2 fd00:18:3::2 >/dev/null
+	quiet "$L" -n "$name" exec client ping -c3 -i0.2 -W2 198.18.2.2
+ok "... and over IPv6" quiet "$L" -n "$name" exec client ping -6 -c3 -i0.2 -W2 fd00:18:3::2
 ok "status shows the daemon" sh -c "'$L' -n '$name' status | grep -q 'proxysimd pid'"
 ok "a second up of the same lab is refused" sh -c "! '$L' -n '$name' up 2>/dev/null"
 ok "down" "$L" -n "$name" down

@@ -41,6 +41,9 @@ is() {
 
 diag() { echo "# $*"; }
 
+# quiet CMD...: CMD with its output discarded (for use after ok).
+quiet() { "$@" >/dev/null 2>&1; }
+
 done_testing() {
 	echo "1..$T_N"
 	exit 0
