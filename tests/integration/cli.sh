@@ -52,5 +52,15 @@ if [ "$(id -u)" -eq 0 ]; then
 	is "$(st "$D" -l 127.0.0.1:39871)" 1 "a busy listen port exits 1"
 	ok "  and names it" grep -q "cannot listen on 127.0.0.1:39871: Address already in use" "$tmp/err"
 	kill $sp 2>/dev/null
+
+	# --detach: the command returns at once, the daemon runs on.
+	is "$(st "$D" -d -l 127.0.0.1:39872 -L "$tmp/detach.jsonl")" 0 "--detach returns 0"
+	dpid=$(pgrep -f "proxysimd -d -l 127.0.0.1:39872")
+	ok "  the detached daemon runs in the background" test -n "$dpid"
+	ok "  and writes its event log" grep -q '"event":"start"' "$tmp/detach.jsonl"
+	[ -n "$dpid" ] && kill -TERM $dpid
+	for i in $(seq 1 50); do kill -0 $dpid 2>/dev/null || break; sleep 0.05; done
+	ok "  SIGTERM stops it" sh -c "! kill -0 $dpid 2>/dev/null"
+	ok "  with a stop event" grep -q '"event":"stop"' "$tmp/detach.jsonl"
 fi
 done_testing
