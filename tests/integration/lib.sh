@@ -45,6 +45,13 @@ diag() { echo "# $*"; }
 quiet() { "$@" >/dev/null 2>&1; }
 
 done_testing() {
+	# Stopped here so that what it prints on exit (a sanitizer's leak
+	# report, say) is read before the lab goes.
+	if [ -n "$LAB" ] && [ -d "$LABDIR" ]; then
+		lab daemon stop >/dev/null 2>&1
+		ok "the daemon's stderr has no sanitizer report" \
+			sh -c "! grep -Eq 'Sanitizer|runtime error' '$LABDIR/proxysimd.log'"
+	fi
 	echo "1..$T_N"
 	exit 0
 }
