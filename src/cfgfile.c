@@ -3,11 +3,16 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
 #include "cfgfile.h"
+
+/* A settings file has no business being larger. */
+#define CFGFILE_MAX	(1024 * 1024)
 
 struct cfgfile_ctx {
 	struct settings	*s;
@@ -101,20 +106,61 @@ cfgfile_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-static int
-cfgfile_result(int rc, struct cfgfile_ctx *ctx, const char *name, char *err,
-    size_t errlen)
+/* Line n (1-based) of text, and its length. */
+static const char *
+cfgfile_line(const char *text, int n, size_t *len)
 {
-	if (rc == 0)
-		return 0;
-	if (rc > 0)
-		snprintf(err, errlen, "%s:%d: %s", name, rc,
-		    ctx->why != NULL ? ctx->why : "syntax error");
-	else if (rc == -1)
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-	else
-		snprintf(err, errlen, "%s: out of memory", name);
-	return -1;
+	const char *p = text;
+
+	while (--n > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	if (p == NULL)
+		return NULL;
+	*len = strcspn(p, "\r\n");
+	return p;
+}
+
+/*
+ * inih reports the first bad line but only our handler knows why; a line
+ * the handler never saw (no '=') is a syntax error of its own.
+ */
+static const char *
+cfgfile_line_error(const char *text, int n, const char *why)
+{
+	const char *line;
+	size_t len, i = 0;
+
+	if ((line = cfgfile_line(text, n, &len)) == NULL)
+		return why;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < len && line[i] != '[' && line[i] != ';' && line[i] != '#' &&
+	    memchr(line, '=', len) == NULL && memchr(line, ':', len) == NULL)
+		return "syntax error: expected key = value";
+	return why != NULL ? why : "syntax error";
+}
+
+/* inih would take an indented line as the previous value continued:
+ * a silent surprise in a file of settings, so refuse it. */
+static int
+cfgfile_find_continuation(const char *text)
+{
+	const char *p = text;
+	int n = 1;
+
+	for (; *p != '\0'; n++) {
+		size_t len = strcspn(p, "\n"), i = 0;
+
+		while (i < len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i > 0 && i < len && p[i] != ';' && p[i] != '#' &&
+		    p[i] != '\r')
+			return n;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
 }
 
 int
@@ -122,16 +168,53 @@ cfgfile_parse_string(const char *text, const char *name, struct settings *s,
     char *err, size_t errlen)
 {
 	struct cfgfile_ctx ctx = { .s = s };
+	int rc;
 
-	return cfgfile_result(ini_parse_string(text, cfgfile_handler, &ctx), &ctx,
-	    name, err, errlen);
+	if ((rc = cfgfile_find_continuation(text)) > 0) {
+		snprintf(err, errlen, "%s:%d: indented line (continuation "
+		    "lines are not supported)", name, rc);
+		return -1;
+	}
+	rc = ini_parse_string(text, cfgfile_handler, &ctx);
+	if (rc == 0)
+		return 0;
+	if (rc > 0)
+		snprintf(err, errlen, "%s:%d: %s", name, rc,
+		    cfgfile_line_error(text, rc, ctx.why));
+	else
+		snprintf(err, errlen, "%s: out of memory", name);
+	return -1;
 }
 
 int
 cfgfile_load(const char *path, struct settings *s, char *err, size_t errlen)
 {
-	struct cfgfile_ctx ctx = { .s = s };
+	struct stat st;
+	char *text;
+	size_t n;
+	FILE *f;
+	int rc;
 
-	return cfgfile_result(ini_parse(path, cfgfile_handler, &ctx), &ctx,
-	    path, err, errlen);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CFGFILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, !S_ISREG(st.st_mode) ?
+		    "not a regular file" : "larger than 1 MiB");
+		fclose(f);
+		return -1;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(text, 1, (size_t)st.st_size, f);
+	text[n] = '\0';
+	fclose(f);
+	rc = cfgfile_parse_string(text, path, s, err, errlen);
+	free(text);
+	return rc;
 }

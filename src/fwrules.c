@@ -175,8 +175,22 @@ fwrules_has_route_rule(const struct fwrules_family *f)
 
 	if (fwrules_run(argv, out, sizeof(out), NULL, 0) != 0)
 		return 0;
-	return strstr(out, "fwmark " FWRULES_TPROXY_MARK " lookup "
-	    FWRULES_TPROXY_TABLE) != NULL;
+	{
+		static const char want[] = "fwmark " FWRULES_TPROXY_MARK
+		    " lookup " FWRULES_TPROXY_TABLE;
+		const char *p = out;
+
+		/* Whole words: "lookup 100" is not "lookup 1000". */
+		while ((p = strstr(p, want)) != NULL) {
+			char next = p[sizeof(want) - 1];
+
+			if (p > out && p[-1] == ' ' &&
+			    (next == ' ' || next == '\n' || next == '\0'))
+				return 1;
+			p++;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -351,6 +365,9 @@ fwrules_tag_matches(char **w, const char *tag)
 		if (tag == NULL)
 			return strncmp(w[i + 1], FWRULES_TAG_PREFIX,
 			    strlen(FWRULES_TAG_PREFIX)) == 0;
+		/* "proxysim/PORT/" (no interface) matches every interface. */
+		if (tag[0] != '\0' && tag[strlen(tag) - 1] == '/')
+			return strncmp(w[i + 1], tag, strlen(tag)) == 0;
 		return strcmp(w[i + 1], tag) == 0;
 	}
 	return 0;
@@ -431,9 +448,11 @@ fwrules_remove(const char *tag, int tproxy_routing)
 			    (char *)"rule", (char *)"del", (char *)"fwmark",
 			    (char *)FWRULES_TPROXY_MARK, (char *)"lookup",
 			    (char *)FWRULES_TPROXY_TABLE, NULL };
+			/* Only our route: the table may hold others'. */
 			char *route[] = { (char *)"ip", (char *)f->ipflag,
-			    (char *)"route", (char *)"flush", (char *)"table",
-			    (char *)FWRULES_TPROXY_TABLE, NULL };
+			    (char *)"route", (char *)"del", (char *)"local",
+			    (char *)f->localnet, (char *)"dev", (char *)"lo",
+			    (char *)"table", (char *)FWRULES_TPROXY_TABLE, NULL };
 
 			if (fwrules_run(rule, NULL, 0, NULL, 0) == 0)
 				total++;

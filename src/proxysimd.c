@@ -55,7 +55,8 @@ usage(FILE *f)
 "      --cleanup             remove capture rules a crashed run left (those\n"
 "                            of -l/-r if given, else every proxysim rule)\n"
 "  -d, --detach              run in the background (needs --log FILE)\n"
-"  -v, --verbose             more on stderr (repeatable); -q less\n"
+"  -v, --verbose             more on stderr (repeatable)\n"
+"  -q, --quiet               less on stderr\n"
 "  -h, --help                this text\n"
 "  -V, --version             version\n"
 "\n"
@@ -330,9 +331,11 @@ main(int argc, char **argv)
 		fatalx(EXIT_USAGE, "%s", err);
 
 	if (cli.cleanup) {
-		if (px.cfg.nifaces > 0)
+		/* -r: that instance's rules; -l alone: every interface's on
+		 * that port; neither: every proxysim rule. */
+		if (px.cfg.nifaces > 0 || (cli.set & SET_LISTEN))
 			fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
-		n = fwrules_remove(px.cfg.nifaces > 0 ? rules_tag : NULL, 1);
+		n = fwrules_remove(rules_tag[0] != '\0' ? rules_tag : NULL, 1);
 		if (n < 0)
 			fatalx(EXIT_RUNTIME, "cannot run iptables to list rules");
 		printf("removed %d rule%s\n", n, n == 1 ? "" : "s");

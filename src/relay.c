@@ -139,8 +139,11 @@ relay_tunnel(struct conn *c)
 	conn_set_state(c, CONN_ST_TUNNEL);
 	relay_pump(&c->cli);
 	relay_pump(&c->srv);
-	if (c->cli.eof)
+	if (c->cli.eof) {
+		/* Whatever arrived before the FIN is all there will be. */
+		relay_classify(c, 1);
 		relay_shut(&c->srv);
+	}
 	if (c->srv.eof)
 		relay_shut(&c->cli);
 	relay_check_done(c);
@@ -254,8 +257,10 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 		relay_readcb(bev, s);
 		if (c->state == CONN_ST_CLOSED)
 			return;
-		if (s == &c->cli)
+		if (s == &c->cli && c->state == CONN_ST_TUNNEL)
 			relay_classify(c, 1);
+		/* While connecting, the bytes still wait unread: the
+		 * classification happens when they are relayed. */
 		if (c->state == CONN_ST_SNIFF) {
 			/* Nothing more will come to classify: relay what is. */
 			relay_classify(c, 1);

@@ -1,6 +1,6 @@
 /*
- * Daemon settings: built from the command line (opts.c) and the
- * configuration file (config.c); the command line wins.
+ * Daemon settings: built from the command line (proxysimd.c) and the
+ * configuration file (cfgfile.c); the command line wins.
  */
 #ifndef PROXYSIM_SETTINGS_H
 #define PROXYSIM_SETTINGS_H

@@ -72,6 +72,20 @@ main(void)
 	    strncmp(err, "lab.conf:1:", 11) == 0, "syntax error has a line");
 
 	settings_defaults(&s);
+	ok(parse("ports = 80\n  443\n", &s, err, sizeof(err)) == -1,
+	    "continuation line refused");
+	is_str(err, "lab.conf:2: indented line (continuation lines are not "
+	    "supported)", "continuation error names the line");
+	settings_defaults(&s);
+	ok(parse("ports = 80\nbroken line\nbogus = 1\n", &s, err,
+	    sizeof(err)) == -1, "syntax error before an unknown key");
+	is_str(err, "lab.conf:2: syntax error: expected key = value",
+	    "the first error's line gets its own message");
+	settings_defaults(&s);
+	ok(cfgfile_load("/", &s, err, sizeof(err)) == -1 &&
+	    strstr(err, "not a regular file") != NULL, "a directory is refused");
+
+	settings_defaults(&s);
 	ok(cfgfile_load("/nonexistent/proxysim.conf", &s, err, sizeof(err)) == -1
 	    && strstr(err, "No such file") != NULL, "missing file reported");
 	return tap_done();

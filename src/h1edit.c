@@ -1,0 +1,379 @@
+/* Head rewriting and the proxy's own heads; see h1edit.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "h1edit.h"
+
+/* A bounded writer: once something does not fit, nothing more is. */
+struct h1edit_w {
+	char	*p;
+	size_t	 cap;
+	size_t	 len;
+	int	 over;
+};
+
+static void
+h1edit_put(struct h1edit_w *w, const char *s, size_t n)
+{
+	if (w->over || n > w->cap - w->len) {
+		w->over = 1;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void
+h1edit_puts(struct h1edit_w *w, const char *s)
+{
+	h1edit_put(w, s, strlen(s));
+}
+
+static void
+h1edit_lower(char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 'A' && p[i] <= 'Z')
+			p[i] = (char)(p[i] + ('a' - 'A'));
+}
+
+static int
+h1edit_caseeq(const char *a, size_t an, const char *b)
+{
+	size_t i;
+	int ca, cb;
+
+	if (strlen(b) != an)
+		return 0;
+	for (i = 0; i < an; i++) {
+		ca = (unsigned char)a[i];
+		cb = (unsigned char)b[i];
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+h1edit_in_list(const char *p, size_t n, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (h1edit_caseeq(p, n, *list))
+			return 1;
+	return 0;
+}
+
+static void
+h1edit_note(struct h1edit_report *rep, enum h1edit_act_kind kind,
+    const char *name, size_t namelen)
+{
+	if (rep == NULL)
+		return;
+	if (rep->nact >= H1EDIT_MAX_ACTIONS) {
+		rep->lost++;
+		return;
+	}
+	rep->act[rep->nact].kind = kind;
+	rep->act[rep->nact].name = name;
+	rep->act[rep->nact].namelen = namelen;
+	rep->nact++;
+}
+
+const char *
+h1edit_act_name(enum h1edit_act_kind k)
+{
+	switch (k) {
+	case H1EDIT_A_REMOVED:	return "removed";
+	case H1EDIT_A_ADDED:	return "added";
+	case H1EDIT_A_RENAMED:	return "renamed";
+	case H1EDIT_A_VALUE:	return "value";
+	case H1EDIT_A_VERSION:	return "version";
+	case H1EDIT_A_MOVED:	return "moved";
+	}
+	return "?";
+}
+
+/* 1 if header i goes: hop-by-hop by name or named by Connection. */
+static int
+h1edit_drop(const struct h1_head *h, const char *buf, size_t i,
+    const struct h1edit *e)
+{
+	/* RFC 9110 7.6.1, and the older names proxies still strip. */
+	static const char *const hop[] = { "Connection", "Keep-Alive",
+	    "Proxy-Connection", "TE", "Trailer", "Upgrade", NULL };
+	const char *n = buf + h->hdr[i].name.off;
+	size_t nl = h->hdr[i].name.len;
+
+	if (e->flags & (H1EDIT_STRIP_HOP | H1EDIT_HTTP10)) {
+		if (h1edit_in_list(n, nl, hop))
+			return 1;
+		if (h1_header_has_tokenn(h, buf, "Connection", n, nl))
+			return 1;
+	}
+	if ((e->flags & H1EDIT_STRIP_UPGRADE) && h1edit_caseeq(n, nl, "Upgrade"))
+		return 1;
+	return 0;
+}
+
+/* Connection's value without its upgrade tokens; 0 if none is left. */
+static size_t
+h1edit_conn_filter(struct h1edit_w *w, const char *p, size_t n)
+{
+	const char *e = p + n, *s, *t;
+	size_t kept = 0;
+
+	while (p < e) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		if (p == e)
+			break;
+		s = p;
+		while (p < e && *p != ',')
+			p++;
+		t = p;
+		while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
+			t--;
+		if (h1edit_caseeq(s, (size_t)(t - s), "upgrade"))
+			continue;
+		if (kept++ > 0)
+			h1edit_put(w, ", ", 2);
+		h1edit_put(w, s, (size_t)(t - s));
+	}
+	return kept;
+}
+
+/* Writes header i as edited; 0 when written, 1 when it vanished. */
+static int
+h1edit_header(struct h1edit_w *w, const char *buf, const struct h1_head *h,
+    size_t i, const struct h1edit *e, struct h1edit_report *rep)
+{
+	const struct h1_header *hd = &h->hdr[i];
+	const char *name = buf + hd->name.off, *val = buf + hd->value.off;
+	const char *tok;
+	size_t nl = hd->name.len, vl = hd->value.len, mark, n0, v0, k;
+	int isconn;
+
+	mark = w->len;
+	n0 = w->len;
+	for (k = 0; k < e->nrenames; k++)
+		if (h1edit_caseeq(name, nl, e->renames[k].from))
+			break;
+	if (k < e->nrenames)
+		h1edit_puts(w, e->renames[k].to);
+	else
+		h1edit_put(w, name, nl);
+	if (!w->over && (e->flags & H1EDIT_LOWER_NAMES))
+		h1edit_lower(w->p + n0, w->len - n0);
+	if (!w->over && (w->len - n0 != nl || memcmp(w->p + n0, name, nl) != 0))
+		h1edit_note(rep, H1EDIT_A_RENAMED, name, nl);
+	/* The colon and the OWS around the value stay as they were. */
+	h1edit_put(w, name + nl, hd->value.off - (hd->name.off + nl));
+
+	v0 = w->len;
+	isconn = h1edit_caseeq(name, nl, "Connection");
+	tok = e->conn_token != NULL ? e->conn_token : "keep-alive";
+	if (isconn && (e->flags & H1EDIT_CONN_MULTI) &&
+	    !h1_header_has_token(h, buf, "Connection", tok)) {
+		h1edit_puts(w, tok);
+		h1edit_put(w, ", ", 2);
+	}
+	for (k = 0; k < e->nrevalues; k++)
+		if (h1edit_caseeq(name, nl, e->revalues[k].name) &&
+		    h1edit_caseeq(val, vl, e->revalues[k].value))
+			break;
+	if (k < e->nrevalues)
+		h1edit_puts(w, e->revalues[k].to);
+	else if (isconn && (e->flags & H1EDIT_STRIP_UPGRADE_TOKEN)) {
+		if (h1edit_conn_filter(w, val, vl) == 0 && !w->over) {
+			if (w->len == v0) {
+				/* RFC 9110 7.6.1: an empty Connection is none. */
+				w->len = mark;
+				h1edit_note(rep, H1EDIT_A_REMOVED, name, nl);
+				return 1;
+			}
+			w->len -= 2;	/* the ", " after the CONN_MULTI token */
+		}
+	} else
+		h1edit_put(w, val, vl);
+	if ((e->flags & H1EDIT_MERGE_DUPS) && h1edit_in_list(name, nl,
+	    e->merge != NULL ? e->merge : (const char *const []){ "Upgrade",
+	    NULL }) && !w->over) {
+		/* What a merge of two identical fields gives (RFC 9110 5.3). */
+		k = w->len - v0;
+		h1edit_put(w, ", ", 2);
+		h1edit_put(w, w->p + v0, k);
+	}
+	if (!w->over && (e->flags & H1EDIT_LOWER_VALUES) &&
+	    (e->lower_values == NULL || h1edit_in_list(name, nl,
+	    e->lower_values)))
+		h1edit_lower(w->p + v0, w->len - v0);
+	if (!w->over && (w->len - v0 != vl || memcmp(w->p + v0, val, vl) != 0))
+		h1edit_note(rep, H1EDIT_A_VALUE, name, nl);
+	h1edit_put(w, val + vl, hd->line.off + hd->line.len -
+	    (hd->value.off + vl));
+	return 0;
+}
+
+static void
+h1edit_add(struct h1edit_w *w, const char *name, const char *value,
+    const char *eol, struct h1edit_report *rep)
+{
+	h1edit_puts(w, name);
+	h1edit_put(w, ": ", 2);
+	h1edit_puts(w, value);
+	h1edit_puts(w, eol);
+	h1edit_note(rep, H1EDIT_A_ADDED, name, strlen(name));
+}
+
+ssize_t
+h1edit_apply(char *out, size_t cap, const char *buf, const struct h1_head *h,
+    const struct h1edit *e, struct h1edit_report *rep)
+{
+	struct h1edit_w w = { out, cap, 0, 0 };
+	const char *eol = h->end.len == 1 ? "\n" : "\r\n";
+	const char *const *a;
+	const char *colon;
+	size_t i, vend;
+	int host = -1, http10 = (e->flags & H1EDIT_HTTP10) != 0, closed = 0;
+
+	if (rep != NULL) {
+		rep->nact = 0;
+		rep->lost = 0;
+	}
+	/* Empty lines before the request line, then the start line. */
+	h1edit_put(&w, buf, h->line.off);
+	if (http10 && h->minor != 0) {
+		h1edit_put(&w, buf + h->line.off, h->version.off - h->line.off);
+		h1edit_put(&w, "HTTP/1.0", 8);
+		vend = h->version.off + h->version.len;
+		h1edit_put(&w, buf + vend, h->line.off + h->line.len - vend);
+		h1edit_note(rep, H1EDIT_A_VERSION, buf + h->version.off,
+		    h->version.len);
+	} else
+		h1edit_put(&w, buf + h->line.off, h->line.len);
+
+	for (i = 0; i < h->nhdr; i++) {
+		if (h1edit_drop(h, buf, i, e)) {
+			h1edit_note(rep, H1EDIT_A_REMOVED, buf + h->hdr[i].name.off,
+			    h->hdr[i].name.len);
+			continue;
+		}
+		if (h1_span_eq(buf, h->hdr[i].name, "Host") && host < 0) {
+			host = (int)i;
+			if ((e->flags & H1EDIT_HOST_LAST) && i + 1 < h->nhdr) {
+				h1edit_note(rep, H1EDIT_A_MOVED,
+				    buf + h->hdr[i].name.off, h->hdr[i].name.len);
+				continue;
+			}
+		}
+		(void)h1edit_header(&w, buf, h, i, e, rep);
+		/* nginx puts its Connection: close right after Host. */
+		if (http10 && (int)i == host && !closed) {
+			h1edit_add(&w, "Connection", "close", eol, rep);
+			closed = 1;
+		}
+	}
+	if (host >= 0 && (e->flags & H1EDIT_HOST_LAST) &&
+	    (size_t)host + 1 < h->nhdr) {
+		(void)h1edit_header(&w, buf, h, (size_t)host, e, rep);
+		if (http10 && !closed) {
+			h1edit_add(&w, "Connection", "close", eol, rep);
+			closed = 1;
+		}
+	}
+	if (http10 && !closed)
+		h1edit_add(&w, "Connection", "close", eol, rep);
+	/* Squid appends Via last of the forwarded headers (real-products). */
+	if (e->via != NULL)
+		h1edit_add(&w, "Via", e->via, eol, rep);
+	for (a = e->add; a != NULL && *a != NULL; a++) {
+		h1edit_puts(&w, *a);
+		h1edit_puts(&w, eol);
+		colon = strchr(*a, ':');
+		h1edit_note(rep, H1EDIT_A_ADDED, *a,
+		    colon != NULL ? (size_t)(colon - *a) : strlen(*a));
+	}
+	if (e->connection != NULL)
+		h1edit_add(&w, "Connection", e->connection, eol, rep);
+	h1edit_put(&w, buf + h->end.off, h->end.len);
+	if (w.over)
+		return -1;
+	return (ssize_t)w.len;
+}
+
+int
+h1edit_rename_inplace(char *buf, const struct h1_head *h, const char *from,
+    const char *to)
+{
+	size_t i, n = strlen(from);
+	int count = 0;
+
+	/* Same length: a middlebox that only patches packet payloads. */
+	if (strlen(to) != n)
+		return -1;
+	for (i = 0; i < h->nhdr; i++) {
+		if (!h1_span_eq(buf, h->hdr[i].name, from))
+			continue;
+		memcpy(buf + h->hdr[i].name.off, to, n);
+		count++;
+	}
+	return count;
+}
+
+ssize_t
+h1edit_build(char *out, size_t cap, const char *start,
+    const char *const *headers, const char *body, size_t bodylen)
+{
+	struct h1edit_w w = { out, cap, 0, 0 };
+	char cl[48];
+	int placed = 0;
+
+	snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", bodylen);
+	h1edit_puts(&w, start);
+	h1edit_put(&w, "\r\n", 2);
+	for (; headers != NULL && *headers != NULL; headers++) {
+		if (h1edit_caseeq(*headers, strlen(*headers),
+		    "Content-Length")) {
+			/* In the case given: HAProxy says Content-length. */
+			if (body != NULL) {
+				h1edit_puts(&w, *headers);
+				h1edit_puts(&w, cl + 14);
+			}
+			placed = 1;
+			continue;
+		}
+		h1edit_puts(&w, *headers);
+		h1edit_put(&w, "\r\n", 2);
+	}
+	if (body != NULL && !placed)
+		h1edit_puts(&w, cl);
+	h1edit_put(&w, "\r\n", 2);
+	if (body != NULL)
+		h1edit_put(&w, body, bodylen);
+	if (w.over)
+		return -1;
+	return (ssize_t)w.len;
+}
+
+ssize_t
+h1edit_build_response(char *out, size_t cap, int status, const char *reason,
+    const char *const *headers, const char *body, size_t bodylen)
+{
+	char start[128];
+	int n;
+
+	if (status < 100 || status > 999)
+		return -1;
+	n = snprintf(start, sizeof(start), "HTTP/1.1 %d %s", status, reason);
+	if (n < 0 || (size_t)n >= sizeof(start))
+		return -1;
+	return h1edit_build(out, cap, start, headers, body, bodylen);
+}
