@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "cfgfile.h"
+#include "profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -16,6 +17,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct settings s;
+	struct profile_set *ps;
 	struct sockaddr_storage ss;
 	struct portlist pl;
 	socklen_t len;
@@ -27,7 +29,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	settings_defaults(&s);
-	(void)cfgfile_parse_string(text, "fuzz.conf", &s, err, sizeof(err));
+	if ((ps = profile_set_new()) != NULL) {
+		(void)cfgfile_parse_string(text, "fuzz.conf", &s, ps, err,
+		    sizeof(err));
+		profile_set_unref(ps);
+	}
 	(void)addr_parse_listen(text, 15080, &ss, &len, &why);
 	(void)addr_parse_ports(text, &pl, &why);
 	free(text);

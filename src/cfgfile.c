@@ -10,15 +10,55 @@
 #include <ini.h>
 
 #include "cfgfile.h"
+#include "profile.h"
 
 /* A settings file has no business being larger. */
 #define CFGFILE_MAX	(1024 * 1024)
 
 struct cfgfile_ctx {
-	struct settings	*s;
-	const char	*why;		/* first error */
-	char		 section_err[96];
+	struct settings		*s;
+	struct profile_set	*ps;
+	const char		*name;		/* the file, for origins */
+	struct profile		*cur;		/* the [profile] being read */
+	char			 cur_section[96];
+	const char		*why;		/* first error */
+	char			 section_err[96];
 };
+
+#define CFGFILE_PROFILE_PREFIX	"profile "
+
+static int
+cfgfile_profile_key(struct cfgfile_ctx *ctx, const char *section,
+    const char *k, const char *v, const char **why)
+{
+	const char *pname = section + strlen(CFGFILE_PROFILE_PREFIX);
+	char origin[PROFILE_TEXTLEN];
+
+	if (ctx->ps == NULL) {
+		*why = "profiles are not allowed here";
+		return -1;
+	}
+	if (ctx->cur == NULL || strcmp(ctx->cur_section, section) != 0) {
+		/* A new section: inih has no callback for the header. */
+		snprintf(origin, sizeof(origin), "%s [%s]", ctx->name, section);
+		if ((ctx->cur = profile_add(ctx->ps, pname, origin, why)) == NULL)
+			return -1;
+		snprintf(ctx->cur_section, sizeof(ctx->cur_section), "%s",
+		    section);
+	}
+	if (strcmp(k, "summary") == 0) {
+		snprintf(ctx->cur->summary, sizeof(ctx->cur->summary), "%s", v);
+		return 0;
+	}
+	if (strcmp(k, "source") == 0) {
+		snprintf(ctx->cur->source, sizeof(ctx->cur->source), "%s", v);
+		return 0;
+	}
+	if (strcmp(k, "behaviour") == 0 || strcmp(k, "behavior") == 0)
+		return profile_add_behaviour(ctx->cur, v, why);
+	*why = "unknown key (profiles have summary, source, behaviour)";
+	return -1;
+}
 
 static int
 cfgfile_key(struct settings *s, const char *k, const char *v, const char **why)
@@ -93,10 +133,22 @@ cfgfile_handler(void *user, const char *section, const char *name,
 
 	if (ctx->why != NULL)
 		return 1;	/* only the first error is reported */
+	if (strncmp(section, CFGFILE_PROFILE_PREFIX,
+	    strlen(CFGFILE_PROFILE_PREFIX)) == 0) {
+		if (cfgfile_profile_key(ctx, section, name, value, &why) != 0) {
+			ctx->why = why;
+			return 0;
+		}
+		return 1;
+	}
 	if (section[0] != '\0' && strcmp(section, "proxysimd") != 0) {
 		snprintf(ctx->section_err, sizeof(ctx->section_err),
 		    "unknown section [%.64s]", section);
 		ctx->why = ctx->section_err;
+		return 0;
+	}
+	if (ctx->s == NULL) {
+		ctx->why = "a file of profiles has only [profile NAME] sections";
 		return 0;
 	}
 	if (cfgfile_key(ctx->s, name, value, &why) != 0) {
@@ -165,9 +217,9 @@ cfgfile_find_continuation(const char *text)
 
 int
 cfgfile_parse_string(const char *text, const char *name, struct settings *s,
-    char *err, size_t errlen)
+    struct profile_set *ps, char *err, size_t errlen)
 {
-	struct cfgfile_ctx ctx = { .s = s };
+	struct cfgfile_ctx ctx = { .s = s, .ps = ps, .name = name };
 	int rc;
 
 	if ((rc = cfgfile_find_continuation(text)) > 0) {
@@ -187,7 +239,8 @@ cfgfile_parse_string(const char *text, const char *name, struct settings *s,
 }
 
 int
-cfgfile_load(const char *path, struct settings *s, char *err, size_t errlen)
+cfgfile_load(const char *path, struct settings *s, struct profile_set *ps,
+    char *err, size_t errlen)
 {
 	struct stat st;
 	char *text;
@@ -214,7 +267,7 @@ cfgfile_load(const char *path, struct settings *s, char *err, size_t errlen)
 	n = fread(text, 1, (size_t)st.st_size, f);
 	text[n] = '\0';
 	fclose(f);
-	rc = cfgfile_parse_string(text, path, s, err, errlen);
+	rc = cfgfile_parse_string(text, path, s, ps, err, errlen);
 	free(text);
 	return rc;
 }

@@ -43,6 +43,10 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_NOT_REDIRECTED] = "not_redirected",
 	[CONN_R_RESOURCES] = "resources",
 	[CONN_R_SHUTDOWN] = "shutdown",
+	[CONN_R_IDLE_TIMEOUT] = "idle_timeout",
+	[CONN_R_MAX_LIFETIME] = "max_lifetime",
+	[CONN_R_RESET_AFTER] = "reset_after",
+	[CONN_R_LIMIT_DATA] = "limit_data",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -95,7 +99,10 @@ conn_ms_since(const struct timeval *t0)
 static void
 conn_free_deferred(evutil_socket_t fd, short what, void *arg)
 {
-	free(arg);
+	struct conn *c = arg;
+
+	profile_set_unref(c->pset);
+	free(c);
 }
 
 static void
@@ -134,6 +141,10 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	jsonw_u64(j, "bytes_down", c->srv.rx);
 	jsonw_u64(j, "duration_ms", conn_ms_since(&c->t_open));
 	jsonw_str(j, "reason", conn_reason_name(reason));
+	if (c->bhv.dropped[0] || c->bhv.dropped[1]) {
+		jsonw_u64(j, "dropped_up", c->bhv.dropped[0]);
+		jsonw_u64(j, "dropped_down", c->bhv.dropped[1]);
+	}
 	if (err != 0)
 		jsonw_str(j, "error", strerror(err));
 	if (rst_cli || rst_srv)
@@ -141,7 +152,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 		    rst_cli ? "client" : "server");
 	evlog_commit(&r);
 
-	if (reason != CONN_R_EOF && reason != CONN_R_SHUTDOWN)
+	if (reason < CONN_R_SHUTDOWN && reason != CONN_R_EOF)
 		log_info("flow %llu %s > %s: %s%s%s", (unsigned long long)c->id,
 		    addr_format((struct sockaddr *)&c->client, a, sizeof(a)),
 		    addr_format((struct sockaddr *)&c->server, b, sizeof(b)),
@@ -151,6 +162,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	if (c->connect_timer != NULL)
 		event_free(c->connect_timer);
 	c->connect_timer = NULL;
+	behave_stop(c);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)
@@ -223,7 +235,10 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 	}
 	c->id = ++px->last_id;
 	c->px = px;
+	c->pset = px->profiles;
+	profile_set_ref(c->pset);
 	c->prof = px->profile;
+	c->bhv.idle_bhv = -1;
 	c->state = CONN_ST_INIT;
 	c->bufmax = px->cfg.buffer_size;
 	c->proto = SNIFF_NEED_MORE;
@@ -295,6 +310,7 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 
 		evtimer_add(c->connect_timer, &tv);
 	}
+	behave_start(c);
 	relay_start(c);
 }
 

@@ -17,6 +17,7 @@
 struct bufferevent;
 struct event;
 struct profile;
+struct profile_set;
 struct proxy;
 
 enum conn_state {
@@ -54,14 +55,33 @@ enum conn_reason {
 	CONN_R_NOT_REDIRECTED,
 	CONN_R_RESOURCES,
 	CONN_R_SHUTDOWN,
+	CONN_R_IDLE_TIMEOUT,	/* behaviours end flows with these */
+	CONN_R_MAX_LIFETIME,
+	CONN_R_RESET_AFTER,
+	CONN_R_LIMIT_DATA,
 	CONN_R_MAX
+};
+
+/* What the profile's behaviours do to this flow at run time (behave.c). */
+struct behave {
+	uint32_t		 armed;		/* bit per behaviour index */
+	struct event		*idle_timer;
+	struct event		*life_timer;
+	int			 idle_bhv;	/* index, or -1 */
+	uint64_t		 dropped[2];	/* blackholed bytes, up and down */
+	int			 ending;	/* close once outputs drain */
+	int			 end_pending;	/* a budget ran out in this pump */
+	enum conn_reason	 end_reason;
+	int			 end_rst;
 };
 
 struct conn {
 	uint64_t		 id;
 	enum conn_state		 state;
 	struct proxy		*px;
+	struct profile_set	*pset;		/* a reference: kept across reloads */
 	const struct profile	*prof;
+	struct behave		 bhv;
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
@@ -84,6 +104,17 @@ void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
 
 /* Stamps the connect time and stops the connect timer. */
 void	conn_upstream_connected(struct conn *);
+
+/* behave.c: the profile's behaviours at run time. */
+void	behave_start(struct conn *);
+/* How many of len bytes from s may be relayed now; drops what a
+ * behaviour swallows. */
+size_t	behave_admit(struct conn *, struct side *, size_t len);
+/* Called when an output drained: ends a flow a behaviour is ending. */
+void	behave_drained(struct conn *);
+/* After bytes were admitted: starts the ending a budget asked for. */
+void	behave_after_pump(struct conn *);
+void	behave_stop(struct conn *);
 
 /* relay.c: moves bytes between the sides. */
 void	relay_setup_callbacks(struct conn *);

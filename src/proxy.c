@@ -163,3 +163,16 @@ proxy_shutdown(struct proxy *px)
 		event_free(px->accept_retry);
 	px->accept_retry = NULL;
 }
+
+uint64_t
+proxy_random(struct proxy *px)
+{
+	/* xorshift64* (Vigna): small, fast, and the same everywhere. */
+	uint64_t x = px->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	px->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}

@@ -17,13 +17,16 @@ struct evconnlistener;
 struct event;
 struct conn;
 struct profile;
+struct profile_set;
 
 #define PROXY_MAX_LISTENERS	2
 
 struct proxy {
 	struct event_base	*base;
 	struct settings		 cfg;		/* what new flows take */
-	const struct profile	*profile;
+	struct profile_set	*profiles;	/* the current generation */
+	const struct profile	*profile;	/* in profiles */
+	uint64_t		 rng;		/* xorshift64*, from --seed */
 	enum intercept_mode	 mode;
 	uint16_t		 listen_port;
 	struct evconnlistener	*listeners[PROXY_MAX_LISTENERS];
@@ -43,5 +46,8 @@ int	proxy_listen(struct proxy *, char *err, size_t errlen)
 /* Called by conn.c when a flow is gone, to resume accepting. */
 void	proxy_flow_done(struct proxy *) NONNULL(1);
 void	proxy_shutdown(struct proxy *) NONNULL(1);
+/* The next number of the seeded generator: runs with the same --seed and
+ * the same order of flows make the same choices. */
+uint64_t proxy_random(struct proxy *) NONNULL(1);
 
 #endif

@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,13 +48,17 @@ usage(FILE *f)
 "                            (default " DEFAULT_PORTS ")\n"
 "      --tproxy              TPROXY mode: the server sees the client's address\n"
 "  -P, --profile NAME        misbehaviour profile (default " DEFAULT_PROFILE ")\n"
-"      --list-profiles       list the profiles and exit\n"
+"      --list-profiles       list the profiles and exit (built in, the\n"
+"                            personas in $PROXYSIM_PROFILES or " PROFILEDIR ",\n"
+"                            and those of -c FILE)\n"
 "  -c, --config FILE         read settings from FILE (INI; see proxysimd(8))\n"
 "  -L, --log FILE            JSON event log ('-' is stdout, the default)\n"
 "      --max-flows N         concurrent flows before accept pauses (%u)\n"
 "      --connect-timeout S   upstream connect timeout in seconds (%u)\n"
 "      --buffer-size BYTES   bound on buffered bytes per direction (%u)\n"
 "      --mark N              firewall mark of upstream packets (0x%x)\n"
+"      --seed N              seed for behaviours with a probability, so a\n"
+"                            run is repeatable (default: from the clock)\n"
 "      --cleanup             remove capture rules a crashed run left (those\n"
 "                            of -l/-r if given, else every proxysim rule)\n"
 "  -d, --detach              run in the background (needs --log FILE)\n"
@@ -88,9 +95,12 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_BUFFER_SIZE,
 	OPT_MARK,
+	OPT_SEED,
 };
 
 static int list_profiles;
+static int seed_given;
+static uint64_t seed;
 
 static void
 parse_args(int argc, char **argv, struct settings *s)
@@ -108,6 +118,7 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 		{ "mark", required_argument, NULL, OPT_MARK },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -194,6 +205,16 @@ parse_args(int argc, char **argv, struct settings *s)
 			s->mark = u;
 			s->set |= SET_MARK;
 			break;
+		case OPT_SEED: {
+			char *end;
+
+			errno = 0;
+			seed = strtoull(optarg, &end, 0);
+			if (optarg[0] == '-' || *end != '\0' || errno != 0)
+				usage_error("--seed", optarg, "not a number");
+			seed_given = 1;
+			break;
+		}
 		case OPT_CLEANUP:
 			s->cleanup = 1;
 			break;
@@ -222,14 +243,77 @@ parse_args(int argc, char **argv, struct settings *s)
 		usage_error(argv[optind], NULL, "unexpected argument");
 }
 
-/* The effective settings: the command line over the file over defaults. */
-static int
-load_settings(struct settings *out, char *err, size_t errlen)
+/* Where the shipped personas live; PROXYSIM_PROFILES overrides it. */
+static const char *
+profile_dir(void)
 {
-	*out = cli;
-	if (cli.config[0] == '\0')
+	const char *d = getenv("PROXYSIM_PROFILES");
+
+	return d != NULL && *d != '\0' ? d : PROFILEDIR;
+}
+
+static int
+name_is_conf(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 &&
+	    strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+/* Loads every DIR/x.conf in name order; a missing dir is no error. */
+static int
+load_personas(struct profile_set *ps, char *err, size_t errlen)
+{
+	struct dirent **names;
+	char path[PATH_MAX];
+	int i, n, rc = 0;
+
+	n = scandir(profile_dir(), &names, name_is_conf, alphasort);
+	if (n < 0)
 		return 0;
-	return cfgfile_load(cli.config, out, err, errlen);
+	for (i = 0; i < n; i++) {
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/%s", profile_dir(),
+			    names[i]->d_name);
+			rc = cfgfile_load(path, NULL, ps, err, errlen);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/*
+ * The effective settings (the command line over the file over defaults)
+ * and a new profile set: built in, the shipped personas, the file's own.
+ */
+static int
+load_settings(struct settings *out, struct profile_set **psp, char *err,
+    size_t errlen)
+{
+	struct profile_set *ps;
+
+	*psp = NULL;
+	*out = cli;
+	if ((ps = profile_set_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (load_personas(ps, err, errlen) != 0 ||
+	    (cli.config[0] != '\0' &&
+	    cfgfile_load(cli.config, out, ps, err, errlen) != 0)) {
+		profile_set_unref(ps);
+		return -1;
+	}
+	if (profile_find(ps, out->profile) == NULL) {
+		snprintf(err, errlen, "profile '%s' is not defined "
+		    "(proxysimd --list-profiles)", out->profile);
+		profile_set_unref(ps);
+		return -1;
+	}
+	*psp = ps;
+	return 0;
 }
 
 static void
@@ -259,13 +343,14 @@ static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct settings next;
+	struct profile_set *ps;
 	struct evlog_rec r;
 	struct jsonw *j;
 	char err[512];
 
 	if (evlog_reopen() != 0)
 		log_warn("event log reopen");
-	if (load_settings(&next, err, sizeof(err)) != 0) {
+	if (load_settings(&next, &ps, err, sizeof(err)) != 0) {
 		log_warnx("reload failed, keeping the old configuration: %s",
 		    err);
 		return;
@@ -281,7 +366,10 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	px.cfg.connect_timeout_ms = next.connect_timeout_ms;
 	px.cfg.buffer_size = next.buffer_size;
 	memcpy(px.cfg.profile, next.profile, sizeof(px.cfg.profile));
-	px.profile = profile_find(px.cfg.profile);
+	/* Open flows hold references to the old set. */
+	profile_set_unref(px.profiles);
+	px.profiles = ps;
+	px.profile = profile_find(ps, px.cfg.profile);
 	proxy_flow_done(&px);
 	j = evlog_begin(&r, "reload", 0);
 	jsonw_str(j, "profile", px.profile->name);
@@ -320,15 +408,14 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &cli);
 	log_init("proxysimd", cli.verbosity);
 
+	if (load_settings(&px.cfg, &px.profiles, err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s", err);
 	if (list_profiles) {
-		const struct profile *p;
-
-		for (i = 0; (p = profile_at(i)) != NULL; i++)
-			printf("%-24s %s\n", p->name, p->summary);
+		for (i = 0; i < px.profiles->n; i++)
+			printf("%-24s %s\n", px.profiles->p[i].name,
+			    px.profiles->p[i].summary);
 		return 0;
 	}
-	if (load_settings(&px.cfg, err, sizeof(err)) != 0)
-		fatalx(EXIT_USAGE, "%s", err);
 
 	if (cli.cleanup) {
 		/* -r: that instance's rules; -l alone: every interface's on
@@ -346,7 +433,11 @@ main(int argc, char **argv)
 	if (cli.detach && px.cfg.log[0] == '\0')
 		usage_error(NULL, NULL, "--detach needs --log FILE");
 
-	px.profile = profile_find(px.cfg.profile);
+	px.profile = profile_find(px.profiles, px.cfg.profile);
+	px.rng = seed_given ? seed : (uint64_t)time(NULL) ^
+	    ((uint64_t)getpid() << 32);
+	if (px.rng == 0)
+		px.rng = 0x9e3779b97f4a7c15ULL;	/* xorshift's one bad state */
 	px.mode = px.cfg.tproxy ? INTERCEPT_TPROXY : INTERCEPT_REDIRECT;
 	TAILQ_INIT(&px.flows);
 	signal(SIGPIPE, SIG_IGN);
@@ -400,5 +491,6 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	event_base_free(px.base);
 	evlog_close();
+	profile_set_unref(px.profiles);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -104,7 +105,7 @@ relay_pump(struct side *s)
 	struct conn *c = s->conn;
 	struct evbuffer *in = bufferevent_get_input(s->bev);
 	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
-	size_t len = evbuffer_get_length(in);
+	size_t len = evbuffer_get_length(in), admit;
 
 	if (len == 0)
 		return;
@@ -121,8 +122,24 @@ relay_pump(struct side *s)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
-	s->rx += len;
-	evbuffer_add_buffer(out, in);
+	admit = behave_admit(c, s, len);
+	if (admit == SIZE_MAX) {
+		/* A blackhole: read and counted, never relayed. */
+		s->rx += len;
+		evbuffer_drain(in, len);
+		return;
+	}
+	if (admit < len) {
+		s->rx += admit;
+		if (admit > 0)
+			evbuffer_remove_buffer(in, out, admit);
+	} else {
+		s->rx += len;
+		evbuffer_add_buffer(out, in);
+	}
+	behave_after_pump(c);
+	if (c->state == CONN_ST_CLOSED)
+		return;
 	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
 		/* Backpressure: stop reading until the peer drains to half. */
 		s->paused = 1;
@@ -186,6 +203,10 @@ relay_writecb(struct bufferevent *bev, void *arg)
 
 	if (c->state == CONN_ST_CLOSED)
 		return;
+	if (c->bhv.ending) {
+		behave_drained(c);
+		return;
+	}
 	if (s->peer->paused) {
 		s->peer->paused = 0;
 		if (!s->shut_pending)

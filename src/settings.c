@@ -84,14 +84,9 @@ settings_set_ports(struct settings *s, const char *v, const char **err)
 int
 settings_set_profile(struct settings *s, const char *v, const char **err)
 {
-	if (profile_find(v) == NULL) {
-		*err = "unknown profile (proxysimd --list-profiles shows them)";
+	/* Whether it exists is known once every file is read. */
+	if (profile_name_ok(v, err) != 0)
 		return -1;
-	}
-	if (strlen(v) >= sizeof(s->profile)) {
-		*err = "profile name too long";
-		return -1;
-	}
 	strcpy(s->profile, v);
 	return 0;
 }

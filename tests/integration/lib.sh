@@ -7,6 +7,7 @@ set -u
 export PROXYSIMD="$top_builddir/proxysimd"
 export WSPROBE="$top_builddir/wsprobe"
 export PROXYSIM_PEERS="$top_srcdir/tests/peers"
+export PROXYSIM_PROFILES="$top_srcdir/rules/profiles"
 export PROXYSIM_LAB_STATE="${TMPDIR:-/tmp}/proxysim-lab-tests"
 PY=/usr/bin/python3
 PEERS=$PROXYSIM_PEERS

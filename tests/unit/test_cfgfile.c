@@ -9,7 +9,7 @@
 static int
 parse(const char *text, struct settings *s, char *err, size_t errlen)
 {
-	return cfgfile_parse_string(text, "lab.conf", s, err, errlen);
+	return cfgfile_parse_string(text, "lab.conf", s, NULL, err, errlen);
 }
 
 int
@@ -48,10 +48,13 @@ main(void)
 	is_str(err, "lab.conf:4: unknown key", "error names file:line");
 
 	settings_defaults(&s);
-	ok(parse("profile = nosuch\n", &s, err, sizeof(err)) == -1,
-	    "unknown profile refused");
-	ok(strncmp(err, "lab.conf:1: unknown profile", 27) == 0,
+	ok(parse("profile = no such\n", &s, err, sizeof(err)) == -1,
+	    "bad profile name refused");
+	ok(strncmp(err, "lab.conf:1: profile names are", 29) == 0,
 	    "profile error names file:line");
+	settings_defaults(&s);
+	ok(parse("[profile x]\nbehaviour = blackhole\n", &s, err,
+	    sizeof(err)) == -1, "profiles refused where no set is given");
 
 	settings_defaults(&s);
 	ok(parse("[other]\nx = 1\n", &s, err, sizeof(err)) == -1,
@@ -82,11 +85,11 @@ main(void)
 	is_str(err, "lab.conf:2: syntax error: expected key = value",
 	    "the first error's line gets its own message");
 	settings_defaults(&s);
-	ok(cfgfile_load("/", &s, err, sizeof(err)) == -1 &&
+	ok(cfgfile_load("/", &s, NULL, err, sizeof(err)) == -1 &&
 	    strstr(err, "not a regular file") != NULL, "a directory is refused");
 
 	settings_defaults(&s);
-	ok(cfgfile_load("/nonexistent/proxysim.conf", &s, err, sizeof(err)) == -1
+	ok(cfgfile_load("/nonexistent/proxysim.conf", &s, NULL, err, sizeof(err)) == -1
 	    && strstr(err, "No such file") != NULL, "missing file reported");
 	return tap_done();
 }

@@ -1,0 +1,105 @@
+/* Unit tests for profile.c: behaviour lines and profile sets. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cfgfile.h"
+#include "profile.h"
+#include "tap.h"
+
+static int
+add(struct profile *p, const char *line)
+{
+	const char *err = NULL;
+	int rc = profile_add_behaviour(p, line, &err);
+
+	if (rc != 0)
+		tap_diag("%s: %s", line, err);
+	return rc;
+}
+
+static void
+bad(struct profile *p, const char *line, const char *want)
+{
+	const char *err = "";
+	size_t n = p->nbhv;
+
+	ok(profile_add_behaviour(p, line, &err) == -1 && p->nbhv == n &&
+	    strstr(err, want) != NULL, "refused: '%s' (%s)", line, err);
+}
+
+int
+main(void)
+{
+	struct profile_set *ps = profile_set_new();
+	struct profile *p;
+	struct settings s;
+	const char *err;
+	char e[256];
+
+	ok(ps != NULL && profile_find(ps, "passthrough") != NULL,
+	    "passthrough is built in");
+	p = profile_add(ps, "t1", "test", &err);
+	ok(p != NULL, "add a profile");
+	ok(profile_add(ps, "t1", "test", &err) == NULL, "names are unique");
+	ok(profile_add(ps, "bad name", "test", &err) == NULL, "names are checked");
+
+	ok(add(p, "idle-timeout 60s") == 0, "idle-timeout 60s");
+	is_int(p->bhv[0].kind, BHV_IDLE_TIMEOUT, "kind");
+	is_int(p->bhv[0].ms, 60000, "60 s in ms");
+	is_int(p->bhv[0].action, BHV_ACT_FIN, "default action fin");
+	is_int(p->bhv[0].dir, BHV_DIR_BOTH, "default dir both");
+	is_int(p->bhv[0].p_ppm, 1000000, "default probability 1");
+	ok(add(p, "idle-timeout 500ms action=close1001 jitter=250ms dir=up p=0.25") == 0,
+	    "every parameter");
+	is_int(p->bhv[1].ms, 500, "500ms");
+	is_int(p->bhv[1].action, BHV_ACT_WSCLOSE, "close1001");
+	is_int(p->bhv[1].jitter_ms, 250, "jitter");
+	is_int(p->bhv[1].dir, BHV_DIR_UP, "dir up");
+	is_int(p->bhv[1].p_ppm, 250000, "p 0.25");
+	ok(add(p, "max-lifetime 2m action=rst") == 0, "max-lifetime 2m");
+	is_int(p->bhv[2].ms, 120000, "2 minutes");
+	ok(add(p, "reset-after 64k dir=down") == 0, "reset-after 64k");
+	is_int((long long)p->bhv[3].bytes, 65536, "64k is 65536");
+	ok(add(p, "limit-data 1M") == 0, "limit-data 1M");
+	is_int((long long)p->bhv[4].bytes, 1048576, "1M");
+	ok(add(p, "blackhole dir=down") == 0, "blackhole");
+	ok(add(p, "idle-timeout 1.5") == 0 && p->bhv[6].ms == 1500,
+	    "a bare number is seconds");
+
+	bad(p, "teleport 5s", "unknown behaviour");
+	bad(p, "idle-timeout", "needs a value");
+	bad(p, "idle-timeout 0s", "duration");
+	bad(p, "idle-timeout 5 parsecs", "one value");
+	bad(p, "idle-timeout 5x", "duration");
+	bad(p, "idle-timeout 5s action=explode", "action is");
+	bad(p, "reset-after 10 action=fin", "unknown parameter");
+	bad(p, "reset-after ten", "byte count");
+	bad(p, "blackhole 5", "no value");
+	bad(p, "limit-data 5 p=2", "probability");
+	bad(p, "limit-data 5 dir=sideways", "dir is");
+	bad(p, "", "empty");
+
+	/* Profiles from INI sections, as the personas ship. */
+	settings_defaults(&s);
+	ok(cfgfile_parse_string("[profile short]\nsummary = a test\n"
+	    "source = nobody\nbehaviour = idle-timeout 2s\n"
+	    "behaviour = blackhole dir=up\n[proxysimd]\nprofile = short\n",
+	    "p.conf", &s, ps, e, sizeof(e)) == 0, "profiles from a file");
+	p = (struct profile *)profile_find(ps, "short");
+	ok(p != NULL && p->nbhv == 2 && strcmp(p->summary, "a test") == 0,
+	    "two behaviours and a summary");
+	ok(p != NULL && strcmp(p->origin, "p.conf [profile short]") == 0,
+	    "the origin names the file");
+	is_str(s.profile, "short", "and [proxysimd] picks it");
+	ok(cfgfile_parse_string("[profile z]\nbehaviour = idle-timeout\n",
+	    "q.conf", &s, ps, e, sizeof(e)) == -1, "a bad behaviour fails");
+	is_str(e, "q.conf:2: this behaviour needs a value", "with file:line");
+	ok(cfgfile_parse_string("[proxysimd]\nmax-flows = 3\n", "r.conf", NULL,
+	    ps, e, sizeof(e)) == -1, "a file of personas has no settings");
+	profile_set_ref(ps);
+	profile_set_unref(ps);
+	ok(profile_find(ps, "short") != NULL, "a reference keeps the set");
+	profile_set_unref(ps);
+	return tap_done();
+}
