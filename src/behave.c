@@ -54,7 +54,13 @@ behave_timeval(struct conn *c, const struct behaviour *b, struct timeval *tv)
 
 /* Ends the flow once both outputs have drained (what was admitted is
  * delivered first), with a reset or a FIN. */
-static void
+int
+behave_armed(const struct conn *c, size_t i)
+{
+	return (c->bhv.armed & (1u << i)) != 0;
+}
+
+void
 behave_end(struct conn *c, enum conn_reason reason, int rst)
 {
 	if (c->bhv.ending)
@@ -181,11 +187,8 @@ behave_start(struct conn *c)
 				evtimer_add(c->bhv.life_timer, &tv);
 			}
 			break;
-		case BHV_RESET_AFTER:
-		case BHV_LIMIT_DATA:
-		case BHV_BLACKHOLE:
-		case BHV_MAX:
-			break;
+		default:
+			break;	/* byte budgets act in behave_admit, HTTP in h1relay.c */
 		}
 	}
 }
@@ -239,9 +242,7 @@ behave_admit(struct conn *c, struct side *s, size_t len)
 				return admit;
 			}
 			break;
-		case BHV_IDLE_TIMEOUT:
-		case BHV_MAX_LIFETIME:
-		case BHV_MAX:
+		default:
 			break;
 		}
 	}

@@ -26,6 +26,7 @@ static const char *const conn_state_names[CONN_ST_MAX] = {
 	[CONN_ST_INIT] = "init",
 	[CONN_ST_CONNECTING] = "connecting",
 	[CONN_ST_SNIFF] = "sniff",
+	[CONN_ST_HTTP] = "http",
 	[CONN_ST_TUNNEL] = "tunnel",
 	[CONN_ST_CLOSED] = "closed",
 };
@@ -47,6 +48,8 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_MAX_LIFETIME] = "max_lifetime",
 	[CONN_R_RESET_AFTER] = "reset_after",
 	[CONN_R_LIMIT_DATA] = "limit_data",
+	[CONN_R_REJECTED] = "rejected",
+	[CONN_R_AFTER_101] = "after_101",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -54,7 +57,9 @@ static const unsigned conn_transitions[CONN_ST_MAX] = {
 	[CONN_ST_INIT] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_CLOSED,
 	[CONN_ST_CONNECTING] = 1u << CONN_ST_SNIFF | 1u << CONN_ST_TUNNEL |
 	    1u << CONN_ST_CLOSED,
-	[CONN_ST_SNIFF] = 1u << CONN_ST_TUNNEL | 1u << CONN_ST_CLOSED,
+	[CONN_ST_SNIFF] = 1u << CONN_ST_HTTP | 1u << CONN_ST_TUNNEL |
+	    1u << CONN_ST_CLOSED,
+	[CONN_ST_HTTP] = 1u << CONN_ST_TUNNEL | 1u << CONN_ST_CLOSED,
 	[CONN_ST_TUNNEL] = 1u << CONN_ST_CLOSED,
 	[CONN_ST_CLOSED] = 0,
 };

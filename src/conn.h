@@ -24,6 +24,7 @@ enum conn_state {
 	CONN_ST_INIT = 0,	/* accepted; original destination looked up */
 	CONN_ST_CONNECTING,	/* upstream connect in flight; client bytes wait */
 	CONN_ST_SNIFF,		/* connected; waiting to classify first bytes */
+	CONN_ST_HTTP,		/* HTTP behaviours: first request and response heads */
 	CONN_ST_TUNNEL,		/* relaying both directions as they come */
 	CONN_ST_CLOSED,		/* conn_close() ran; the free is deferred */
 	CONN_ST_MAX
@@ -59,6 +60,8 @@ enum conn_reason {
 	CONN_R_MAX_LIFETIME,
 	CONN_R_RESET_AFTER,
 	CONN_R_LIMIT_DATA,
+	CONN_R_REJECTED,	/* the proxy answered the request itself */
+	CONN_R_AFTER_101,
 	CONN_R_MAX
 };
 
@@ -75,6 +78,14 @@ struct behave {
 	int			 end_rst;
 };
 
+/* The HTTP behaviours' progress on the flow's first exchange. */
+struct h1relay {
+	unsigned int		 req_done:1;	/* request head handled */
+	unsigned int		 resp_done:1;	/* final response head handled */
+	unsigned int		 dropping:1;	/* undeclared body being dropped */
+	unsigned int		 is_head:1;	/* the request was HEAD */
+};
+
 struct conn {
 	uint64_t		 id;
 	enum conn_state		 state;
@@ -82,6 +93,7 @@ struct conn {
 	struct profile_set	*pset;		/* a reference: kept across reloads */
 	const struct profile	*prof;
 	struct behave		 bhv;
+	struct h1relay		 h1;
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
@@ -114,6 +126,14 @@ size_t	behave_admit(struct conn *, struct side *, size_t len);
 void	behave_drained(struct conn *);
 /* After bytes were admitted: starts the ending a budget asked for. */
 void	behave_after_pump(struct conn *);
+/* Ends the flow once both outputs drain, with a reset or a FIN. */
+void	behave_end(struct conn *, enum conn_reason, int rst);
+/* Is behaviour i of the profile armed for this flow? */
+int	behave_armed(const struct conn *, size_t i);
+
+/* h1relay.c: the HTTP behaviours on the first request and response. */
+void	h1relay_client(struct conn *);
+void	h1relay_server(struct conn *);
 void	behave_stop(struct conn *);
 
 /* relay.c: moves bytes between the sides. */
@@ -121,5 +141,8 @@ void	relay_setup_callbacks(struct conn *);
 void	relay_start(struct conn *);
 /* Logs the flow's class from the bytes seen so far; force decides now. */
 void	relay_classify(struct conn *, int force);
+/* Relays both directions as they come from now on. */
+void	relay_tunnel(struct conn *);
+void	relay_pump(struct side *);
 
 #endif

@@ -13,7 +13,150 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_RESET_AFTER] = "reset-after",
 	[BHV_LIMIT_DATA] = "limit-data",
 	[BHV_BLACKHOLE] = "blackhole",
+	[BHV_STRIP_HOP] = "strip-hop-by-hop",
+	[BHV_HTTP10] = "http10",
+	[BHV_HDR_LOWER] = "header-lowercase",
+	[BHV_CONN_MERGE] = "connection-merge",
+	[BHV_CNEONCTION] = "cneonction",
+	[BHV_REJECT_UPGRADE] = "reject-upgrade",
+	[BHV_AFTER_101] = "after-101",
+	[BHV_UNDECLARED_BODY] = "undeclared-body",
 };
+
+int
+bhv_is_http(enum bhv_kind k)
+{
+	return k >= BHV_STRIP_HOP && k < BHV_MAX;
+}
+
+static int
+profile_copy(char *dst, size_t cap, const char *v, const char **err)
+{
+	size_t i;
+
+	if (strlen(v) >= cap) {
+		*err = "value too long";
+		return -1;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			*err = "control characters are not allowed in a value";
+			return -1;
+		}
+	strcpy(dst, v);
+	return 0;
+}
+
+static int
+profile_yes(const char *v, const char **err)
+{
+	if (strcmp(v, "yes") == 0)
+		return 1;
+	if (strcmp(v, "no") == 0)
+		return 0;
+	*err = "expected yes or no";
+	return -1;
+}
+
+static int
+profile_flag(struct behaviour *b, unsigned flag, const char *v,
+    const char **err)
+{
+	int y = profile_yes(v, err);
+
+	if (y < 0)
+		return -1;
+	if (y)
+		b->flags |= flag;
+	else
+		b->flags &= ~flag;
+	return 0;
+}
+
+/* Parameters of the HTTP behaviours: 1 if k was one, -1 on error, 0 if
+ * not known here. */
+static int
+profile_http_kv(struct behaviour *b, const char *k, const char *v,
+    const char **err)
+{
+	switch (b->kind) {
+	case BHV_STRIP_HOP:
+		if (strcmp(k, "what") == 0) {
+			b->flags &= ~(BHV_F_UPGRADE_ONLY | BHV_F_TOKEN_ONLY);
+			if (strcmp(v, "upgrade") == 0)
+				b->flags |= BHV_F_UPGRADE_ONLY;
+			else if (strcmp(v, "token") == 0)
+				b->flags |= BHV_F_TOKEN_ONLY;
+			else if (strcmp(v, "all") != 0) {
+				*err = "what is all, upgrade or token";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "via") == 0)
+			return profile_copy(b->via, sizeof(b->via), v, err) ? -1 : 1;
+		if (strcmp(k, "add") == 0) {
+			if (strchr(v, ':') == NULL) {
+				*err = "add is a header line, \"Name: value\"";
+				return -1;
+			}
+			return profile_copy(b->add, sizeof(b->add), v, err) ? -1 : 1;
+		}
+		if (strcmp(k, "connection") == 0)
+			return profile_copy(b->conn, sizeof(b->conn), v, err) ? -1 : 1;
+		if (strcmp(k, "host-last") == 0)
+			return profile_flag(b, BHV_F_HOST_LAST, v, err) ? -1 : 1;
+		if (strcmp(k, "xff") == 0)
+			return profile_flag(b, BHV_F_XFF, v, err) ? -1 : 1;
+		return 0;
+	case BHV_HDR_LOWER:
+		if (strcmp(k, "what") == 0) {
+			if (strcmp(v, "values") == 0)
+				b->flags |= BHV_F_VALUES;
+			else if (strcmp(v, "names") != 0) {
+				*err = "what is names or values";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
+	case BHV_CNEONCTION:
+		if (strcmp(k, "to") == 0) {
+			if (strlen(v) != strlen("Connection")) {
+				*err = "to must be as long as Connection (10 bytes)";
+				return -1;
+			}
+			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		return 0;
+	case BHV_REJECT_UPGRADE:
+		if (strcmp(k, "page") == 0) {
+			if (strcmp(v, "squid") == 0)
+				b->page = BHV_PAGE_SQUID;
+			else if (strcmp(v, "haproxy") == 0)
+				b->page = BHV_PAGE_HAPROXY;
+			else if (strcmp(v, "plain") == 0)
+				b->page = BHV_PAGE_PLAIN;
+			else {
+				*err = "page is squid, haproxy or plain";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "when") == 0) {
+			if (strcmp(v, "no-key") == 0)
+				b->flags |= BHV_F_NO_KEY_ONLY;
+			else if (strcmp(v, "always") != 0) {
+				*err = "when is always or no-key";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
 
 const char *
 bhv_name(enum bhv_kind k)
@@ -169,6 +312,10 @@ profile_size(const char *v, uint64_t *out)
 static int
 profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 {
+	int rc = profile_http_kv(b, k, v, err);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (strcmp(k, "dir") == 0) {
 		if (strcmp(v, "up") == 0)
 			b->dir = BHV_DIR_UP;
@@ -219,10 +366,38 @@ profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 	return -1;
 }
 
+/* Next word of a behaviour line; key="a b" keeps its spaces. */
+static char *
+profile_word(char **pos)
+{
+	char *p = *pos, *start, *o;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	start = o = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		if (*p == '"') {
+			p++;
+			while (*p != '\0' && *p != '"')
+				*o++ = *p++;
+			if (*p == '"')
+				p++;
+		} else
+			*o++ = *p++;
+	}
+	if (*p != '\0')
+		p++;
+	*o = '\0';
+	*pos = p;
+	return start;
+}
+
 int
 profile_add_behaviour(struct profile *p, const char *line, const char **err)
 {
-	char buf[256], *tok, *save = NULL;
+	char buf[256], *tok, *pos;
 	struct behaviour b;
 	size_t i;
 	int have_arg = 0;
@@ -236,7 +411,8 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		return -1;
 	}
 	strcpy(buf, line);
-	if ((tok = strtok_r(buf, " \t", &save)) == NULL) {
+	pos = buf;
+	if ((tok = profile_word(&pos)) == NULL) {
 		*err = "empty behaviour";
 		return -1;
 	}
@@ -247,12 +423,20 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		if (strcmp(tok, bhv_names[i]) == 0)
 			break;
 	if (i == BHV_MAX) {
-		*err = "unknown behaviour (idle-timeout, max-lifetime, "
-		    "reset-after, limit-data, blackhole)";
+		*err = "unknown behaviour (see proxysimd(8), PROFILES)";
 		return -1;
 	}
 	b.kind = (enum bhv_kind)i;
-	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+	if (b.kind == BHV_STRIP_HOP || b.kind == BHV_HTTP10 ||
+	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY)
+		b.dir = BHV_DIR_UP;	/* they act on requests */
+	if (b.kind == BHV_AFTER_101)
+		b.dir = BHV_DIR_DOWN;
+	if (b.kind == BHV_REJECT_UPGRADE)
+		b.status = 403;
+	if (b.kind == BHV_CNEONCTION)
+		strcpy(b.to, "Cneonction");
+	while ((tok = profile_word(&pos)) != NULL) {
 		char *eq = strchr(tok, '=');
 
 		if (eq != NULL) {
@@ -280,16 +464,42 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
-		case BHV_BLACKHOLE:
-		case BHV_MAX:
-			*err = "blackhole takes no value, only dir=";
+		case BHV_REJECT_UPGRADE:
+			if (strlen(tok) != 3 || strspn(tok, "0123456789") != 3 ||
+			    tok[0] < '1' || tok[0] > '5') {
+				*err = "expected an HTTP status (400, 403, 501...)";
+				return -1;
+			}
+			b.status = atoi(tok);
+			break;
+		case BHV_AFTER_101:
+			if (strcmp(tok, "reset") == 0)
+				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "close") != 0) {
+				*err = "after-101 takes close or reset";
+				return -1;
+			}
+			break;
+		case BHV_UNDECLARED_BODY:
+			if (strcmp(tok, "drop") == 0)
+				b.flags |= BHV_F_DROP;
+			else if (strcmp(tok, "forward") != 0) {
+				*err = "undeclared-body takes forward or drop";
+				return -1;
+			}
+			break;
+		default:
+			*err = "this behaviour takes no value, only key=value";
 			return -1;
 		}
 	}
-	if (!have_arg && b.kind != BHV_BLACKHOLE) {
+	if (!have_arg && (b.kind < BHV_BLACKHOLE || b.kind == BHV_AFTER_101 ||
+	    b.kind == BHV_UNDECLARED_BODY)) {
 		*err = "this behaviour needs a value";
 		return -1;
 	}
+	if (bhv_is_http(b.kind))
+		p->needs_sniff = 1;
 	p->bhv[p->nbhv++] = b;
 	return 0;
 }

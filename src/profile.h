@@ -25,6 +25,16 @@ enum bhv_kind {
 	BHV_RESET_AFTER,	/* relay `bytes` in dir, then reset both ends */
 	BHV_LIMIT_DATA,		/* relay `bytes` in dir, then close (FIN) */
 	BHV_BLACKHOLE,		/* drop every byte in dir (counted) */
+	/* HTTP: act on the first request head (up) and response head (down). */
+	BHV_STRIP_HOP,		/* RFC 9110 7.6.1 hop-by-hop headers removed */
+	BHV_HTTP10,		/* request line HTTP/1.0, Connection: close */
+	BHV_HDR_LOWER,		/* lowercase names (or values) */
+	BHV_CONN_MERGE,		/* "Upgrade: websocket, websocket",
+				 * "Connection: keep-alive, Upgrade" */
+	BHV_CNEONCTION,		/* Connection renamed in place, same length */
+	BHV_REJECT_UPGRADE,	/* the proxy answers an upgrade itself */
+	BHV_AFTER_101,		/* after forwarding a 101: close or reset */
+	BHV_UNDECLARED_BODY,	/* bytes after a bodiless request head */
 	BHV_MAX
 };
 
@@ -33,6 +43,20 @@ enum bhv_action {
 	BHV_ACT_RST,		/* RST to both ends */
 	BHV_ACT_WSCLOSE		/* WebSocket close 1001 to the client, FIN */
 };
+
+/* Options of the HTTP behaviours (struct behaviour.flags). */
+#define BHV_F_UPGRADE_ONLY	0x0001	/* strip: the Upgrade header alone */
+#define BHV_F_TOKEN_ONLY	0x0002	/* strip: "upgrade" from Connection */
+#define BHV_F_HOST_LAST		0x0004	/* strip: Host after the others (Squid) */
+#define BHV_F_XFF		0x0008	/* strip: add X-Forwarded-For */
+#define BHV_F_VALUES		0x0010	/* lowercase values, not names */
+#define BHV_F_NO_KEY_ONLY	0x0020	/* reject only without a valid key */
+#define BHV_F_RESET		0x0040	/* after-101: reset, not FIN */
+#define BHV_F_DROP		0x0080	/* undeclared body: drop, not forward */
+
+#define BHV_PAGE_PLAIN		0
+#define BHV_PAGE_SQUID		1
+#define BHV_PAGE_HAPROXY	2
 
 #define BHV_DIR_UP	0x1	/* client to server */
 #define BHV_DIR_DOWN	0x2	/* server to client */
@@ -46,7 +70,17 @@ struct behaviour {
 	uint32_t	 ms;
 	uint32_t	 jitter_ms;	/* the timer fires up to this much later */
 	enum bhv_action	 action;
+	unsigned	 flags;		/* BHV_F_* */
+	int		 status;	/* reject-upgrade */
+	int		 page;		/* reject-upgrade: BHV_PAGE_* */
+	char		 via[80];	/* strip: a Via value to add */
+	char		 add[120];	/* strip: a header line to add */
+	char		 conn[40];	/* strip: a Connection value to add */
+	char		 to[16];	/* cneonction: the new name */
 };
+
+/* Does the profile act on HTTP (and so hold bytes until classified)? */
+int	bhv_is_http(enum bhv_kind);
 
 struct profile {
 	char		 name[PROFILE_NAMELEN];

@@ -30,6 +30,7 @@
 #define RELAY_PREVIEW		64
 
 static void relay_readcb(struct bufferevent *, void *);
+static void relay_after_sniff(struct conn *);
 static void relay_writecb(struct bufferevent *, void *);
 static void relay_eventcb(struct bufferevent *, short, void *);
 
@@ -99,7 +100,7 @@ relay_check_done(struct conn *c)
 }
 
 /* Moves s's input to its peer's output. */
-static void
+void
 relay_pump(struct side *s)
 {
 	struct conn *c = s->conn;
@@ -150,7 +151,7 @@ relay_pump(struct side *s)
 	}
 }
 
-static void
+void
 relay_tunnel(struct conn *c)
 {
 	conn_set_state(c, CONN_ST_TUNNEL);
@@ -183,7 +184,13 @@ relay_readcb(struct bufferevent *bev, void *arg)
 			/* The server spoke first: nothing to sniff. */
 			relay_classify(c, 1);
 		if (c->proto != SNIFF_NEED_MORE)
-			relay_tunnel(c);
+			relay_after_sniff(c);
+		break;
+	case CONN_ST_HTTP:
+		if (s == &c->cli)
+			h1relay_client(c);
+		else
+			h1relay_server(c);
 		break;
 	case CONN_ST_TUNNEL:
 		relay_pump(s);
@@ -237,7 +244,7 @@ relay_connected(struct conn *c)
 	if (c->cli.eof)
 		relay_classify(c, 1);
 	if (c->proto != SNIFF_NEED_MORE)
-		relay_tunnel(c);
+		relay_after_sniff(c);
 }
 
 static void
@@ -282,8 +289,9 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 			relay_classify(c, 1);
 		/* While connecting, the bytes still wait unread: the
 		 * classification happens when they are relayed. */
-		if (c->state == CONN_ST_SNIFF) {
-			/* Nothing more will come to classify: relay what is. */
+		if (c->state == CONN_ST_SNIFF || c->state == CONN_ST_HTTP) {
+			/* Nothing more will come to classify or parse: relay
+			 * what is there. */
 			relay_classify(c, 1);
 			relay_tunnel(c);
 			return;
@@ -293,6 +301,20 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 			relay_check_done(c);
 		}
 	}
+}
+
+/* HTTP flows of a profile with HTTP behaviours go to h1relay.c. */
+static void
+relay_after_sniff(struct conn *c)
+{
+	if (c->proto != SNIFF_HTTP) {
+		relay_tunnel(c);
+		return;
+	}
+	conn_set_state(c, CONN_ST_HTTP);
+	h1relay_client(c);
+	if (c->state == CONN_ST_HTTP)
+		h1relay_server(c);
 }
 
 void

@@ -30,7 +30,7 @@ bad "--listen '70000'.*port" -l 70000
 bad "--listen 'fd00::1:80'.*brackets" -l fd00::1:80
 bad "--ports '80-'" --ports 80-
 bad "--ports 'http'" --ports http
-bad "--profile 'nosuch'.*unknown profile" -P nosuch
+bad "profile 'nosuch' is not defined" -P nosuch
 bad "--redirect 'a;b'" -r 'a;b'
 bad "--max-flows '0'.*range" --max-flows 0
 bad "--connect-timeout 'x'.*number" --connect-timeout x

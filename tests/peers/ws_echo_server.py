@@ -35,12 +35,16 @@ async def main():
         ctx.load_cert_chain(args.cert, args.key)
     logf = open(args.log, "a", buffering=1) if args.log else None
 
-    async def echo(ws, path):
+    async def log_request(path, headers):
+        # Before the handshake is checked, so that requests the server
+        # refuses (a stripped Upgrade, say) are logged as they arrived.
         if logf:
             logf.write(json.dumps({
-                "ts": time.time(), "peer": "%s:%s" % ws.remote_address[:2],
-                "local": "%s:%s" % ws.local_address[:2], "path": path,
-                "headers": list(ws.request_headers.raw_items())}) + "\n")
+                "ts": time.time(), "path": path,
+                "headers": list(headers.raw_items())}) + "\n")
+        return None
+
+    async def echo(ws, path):
         try:
             async for msg in ws:
                 await ws.send(msg)
@@ -52,6 +56,7 @@ async def main():
         host, port = parse_listen(spec)
         servers.append(await websockets.serve(
             echo, host, port, ssl=ctx, max_size=None, max_queue=None,
+            process_request=log_request,
             ping_interval=None, compression=None))
     print("ready", flush=True)
     await asyncio.Future()

@@ -1,0 +1,435 @@
+/*
+ * The HTTP behaviours at run time, on a flow's first exchange: the
+ * request head is parsed (h1.c), rewritten (h1edit.c) or answered by the
+ * proxy itself (h1pages.c); bytes after a bodiless request head (hixie-76's
+ * key3, an optimistic first frame) are forwarded or dropped; the response
+ * head is rewritten, and a 101 may be followed by a close or a reset.
+ * After that exchange the flow is a tunnel. Each behaviour that acts
+ * writes a "behaviour" event naming what it touched.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "evlog.h"
+#include "h1.h"
+#include "h1edit.h"
+#include "h1pages.h"
+#include "profile.h"
+#include "proxy.h"
+
+/* The largest head we wait for; past it the flow is relayed opaquely. */
+#define H1RELAY_HEAD_MAX	(64 * 1024)
+#define H1RELAY_SLACK		4096	/* room for added headers */
+
+
+/* Adds "name": ["Upgrade", ...] for the report's actions of one kind. */
+static void
+h1relay_report(struct jsonw *j, const char *key,
+    const struct h1edit_report *rep, enum h1edit_act_kind kind)
+{
+	char text[1024], tmp[160];
+	struct jsonw a;
+	size_t i, n = 0, len = 1;
+
+	text[0] = '[';
+	for (i = 0; i < rep->nact; i++) {
+		if (rep->act[i].kind != kind)
+			continue;
+		jsonw_init(&a, tmp, sizeof(tmp));
+		jsonw_bytes(&a, "", rep->act[i].name, rep->act[i].namelen);
+		/* jsonw writes "":"..."; keep the string after the colon. */
+		if (jsonw_text(&a) == NULL || len + strlen(tmp) + 2 >= sizeof(text))
+			continue;
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+		    n++ ? "," : "", strchr(tmp, ':') + 1);
+	}
+	if (n == 0)
+		return;
+	snprintf(text + len, sizeof(text) - len, "]");
+	jsonw_raw(j, key, text);
+}
+
+static void
+h1relay_event(struct conn *c, const struct behaviour *b, const char *dir,
+    const struct h1edit_report *rep, int bytes_before, int bytes_after)
+{
+	struct evlog_rec r;
+	struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
+
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "dir", dir);
+	if (rep != NULL) {
+		h1relay_report(j, "removed", rep, H1EDIT_A_REMOVED);
+		h1relay_report(j, "added", rep, H1EDIT_A_ADDED);
+		h1relay_report(j, "renamed", rep, H1EDIT_A_RENAMED);
+		h1relay_report(j, "changed", rep, H1EDIT_A_VALUE);
+		h1relay_report(j, "moved", rep, H1EDIT_A_MOVED);
+		h1relay_report(j, "version", rep, H1EDIT_A_VERSION);
+	}
+	if (bytes_before >= 0) {
+		jsonw_i64(j, "head_bytes_before", bytes_before);
+		jsonw_i64(j, "head_bytes_after", bytes_after);
+	}
+	evlog_commit(&r);
+}
+
+/* Armed behaviour of kind k acting in direction dir, or NULL. */
+static const struct behaviour *
+h1relay_find(const struct conn *c, enum bhv_kind k, unsigned dir)
+{
+	size_t i;
+
+	for (i = 0; i < c->prof->nbhv; i++)
+		if (c->prof->bhv[i].kind == k && (c->prof->bhv[i].dir & dir) &&
+		    behave_armed(c, i))
+			return &c->prof->bhv[i];
+	return NULL;
+}
+
+/* The proxy answers the upgrade itself (a Squid, HAProxy or plain page). */
+static int
+h1relay_reject(struct conn *c, const char *head, const struct h1_head *h)
+{
+	const struct behaviour *b = h1relay_find(c, BHV_REJECT_UPGRADE,
+	    BHV_DIR_UP);
+	enum h1_ws ws = h1_head_ws_kind(h, head);
+	char page[8192], reason[64];
+	struct evlog_rec r;
+	struct jsonw *j;
+	ssize_t n;
+	int key_ok;
+
+	if (b == NULL || ws == H1_WS_NONE)
+		return 0;
+	if (b->flags & BHV_F_NO_KEY_ONLY) {
+		/* HAProxy 2.4+: an RFC 6455 request needs its 16-byte key. */
+		int k = h1_header_find(h, head, "Sec-WebSocket-Key", 0);
+
+		key_ok = ws != H1_WS_HYBI ||
+		    (k >= 0 && h->hdr[k].value.len == 24);
+		if (key_ok)
+			return 0;
+	}
+	snprintf(reason, sizeof(reason), "%s", b->status == 400 ? "Bad Request" :
+	    b->status == 403 ? "Forbidden" : b->status == 501 ?
+	    "Not Implemented" : b->status == 502 ? "Bad Gateway" : "Error");
+	if (b->page == BHV_PAGE_SQUID)
+		n = h1pages_squid(page, sizeof(page), b->status, reason,
+		    b->status == 403 ? "ERR_ACCESS_DENIED" : "ERR_INVALID_REQ",
+		    "NONE", "proxysim", NULL);
+	else if (b->page == BHV_PAGE_HAPROXY)
+		n = h1pages_haproxy_400(page, sizeof(page));
+	else {
+		static const char *const hdrs[] = { "Content-Type: text/plain",
+		    "Connection: close", NULL };
+		char start[96], body[96];
+
+		snprintf(start, sizeof(start), "HTTP/1.1 %d %s", b->status, reason);
+		snprintf(body, sizeof(body), "%d %s\n", b->status, reason);
+		n = h1edit_build(page, sizeof(page), start, hdrs, body,
+		    strlen(body));
+	}
+	if (n < 0)
+		return 0;
+	bufferevent_write(c->cli.bev, page, (size_t)n);
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "dir", "up");
+	jsonw_str(j, "websocket", h1_ws_name(ws));
+	jsonw_i64(j, "status", b->page == BHV_PAGE_HAPROXY ? 400 : b->status);
+	jsonw_u64(j, "answer_bytes", (uint64_t)n);
+	jsonw_bool(j, "server_contacted", 0);
+	evlog_commit(&r);
+	behave_end(c, CONN_R_REJECTED, 0);
+	return 1;
+}
+
+/*
+ * Rewrites one head with the armed behaviours of direction dir into out.
+ * Returns the new length, or -1 (then the head goes out unchanged).
+ */
+static ssize_t
+h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
+    unsigned dir, char *out, size_t cap)
+{
+	const char *dname = dir == BHV_DIR_UP ? "up" : "down";
+	const struct behaviour *b;
+	const char *add[4];
+	char xff[96], ip[ADDR_STRLEN];
+	struct h1edit e;
+	struct h1edit_report rep;
+	struct h1_head h2;
+	size_t nadd = 0;
+	ssize_t n;
+	int acted = 0;
+
+	/* Cneonction first: in place, so offsets and the byte sum hold. */
+	memcpy(out, head, h->len);
+	n = h->len;
+	if ((b = h1relay_find(c, BHV_CNEONCTION, dir)) != NULL) {
+		int k = h1edit_rename_inplace(out, h, "Connection", b->to);
+
+		if (k > 0) {
+			struct evlog_rec r;
+			struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
+
+			jsonw_str(j, "name", bhv_name(b->kind));
+			jsonw_str(j, "dir", dname);
+			jsonw_str(j, "renamed", "Connection");
+			jsonw_str(j, "to", b->to);
+			jsonw_i64(j, "headers", k);
+			jsonw_bool(j, "length_preserved", 1);
+			evlog_commit(&r);
+		}
+	}
+	memset(&e, 0, sizeof(e));
+	if ((b = h1relay_find(c, BHV_STRIP_HOP, dir)) != NULL &&
+	    h->kind == H1_REQUEST) {
+		e.flags |= (b->flags & BHV_F_UPGRADE_ONLY) ? H1EDIT_STRIP_UPGRADE :
+		    (b->flags & BHV_F_TOKEN_ONLY) ? H1EDIT_STRIP_UPGRADE_TOKEN :
+		    H1EDIT_STRIP_HOP;
+		if (b->flags & BHV_F_HOST_LAST)
+			e.flags |= H1EDIT_HOST_LAST;
+		if (b->via[0] != '\0')
+			e.via = b->via;
+		if (b->flags & BHV_F_XFF) {
+			char *colon;
+
+			addr_format((struct sockaddr *)&c->client, ip, sizeof(ip));
+			if ((colon = strrchr(ip, ':')) != NULL)
+				*colon = '\0';
+			snprintf(xff, sizeof(xff), "X-Forwarded-For: %s",
+			    ip[0] == '[' ? ip + 1 : ip);
+			if (ip[0] == '[')
+				xff[strlen(xff) - 1] = '\0';
+			add[nadd++] = xff;
+		}
+		if (b->add[0] != '\0')
+			add[nadd++] = b->add;
+		if (b->conn[0] != '\0')
+			e.connection = b->conn;
+	}
+	if (h1relay_find(c, BHV_HTTP10, dir) != NULL && h->kind == H1_REQUEST)
+		e.flags |= H1EDIT_HTTP10;
+	if ((b = h1relay_find(c, BHV_HDR_LOWER, dir)) != NULL)
+		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
+		    H1EDIT_LOWER_NAMES;
+	if (h1relay_find(c, BHV_CONN_MERGE, dir) != NULL)
+		e.flags |= H1EDIT_MERGE_DUPS | H1EDIT_CONN_MULTI;
+	add[nadd] = NULL;
+	if (nadd > 0)
+		e.add = add;
+	if (e.flags == 0 && e.via == NULL && e.add == NULL)
+		return n;
+	/* Parse the (possibly renamed) copy, then edit from it. */
+	{
+		char *src = malloc(h->len);
+
+		if (src == NULL)
+			return n;
+		memcpy(src, out, h->len);
+		if (h1_parse_head(src, h->len, h->kind, &h2) != (int)h->len) {
+			free(src);
+			return n;
+		}
+		n = h1edit_apply(out, cap, src, &h2, &e, &rep);
+		free(src);
+		if (n < 0) {
+			memcpy(out, head, h->len);
+			return h->len;
+		}
+	}
+	/* One event per behaviour that took part, each with the report. */
+	for (size_t i = 0; i < c->prof->nbhv; i++) {
+		b = &c->prof->bhv[i];
+		if (!behave_armed(c, i) || !(b->dir & dir))
+			continue;
+		if (b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10 ||
+		    b->kind == BHV_HDR_LOWER || b->kind == BHV_CONN_MERGE) {
+			if ((b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10) &&
+			    h->kind != H1_REQUEST)
+				continue;
+			h1relay_event(c, b, dname, acted++ ? NULL : &rep,
+			    (int)h->len, (int)n);
+		}
+	}
+	return n;
+}
+
+/* Writes a rewritten head in place of the original at the input's start. */
+static int
+h1relay_forward_head(struct conn *c, struct side *from, const char *head,
+    const struct h1_head *h, unsigned dir)
+{
+	size_t cap = h->len + H1RELAY_SLACK;
+	char *out = malloc(cap);
+	ssize_t n;
+
+	if (out == NULL)
+		return -1;
+	n = h1relay_rewrite(c, head, h, dir, out, cap);
+	bufferevent_write(from->peer->bev, out, (size_t)n);
+	free(out);
+	from->rx += h->len;
+	evbuffer_drain(bufferevent_get_input(from->bev), h->len);
+	return 0;
+}
+
+/* A head we cannot parse: say so, and relay the flow opaquely. */
+static void
+h1relay_give_up(struct conn *c, const char *side, int err)
+{
+	struct evlog_rec r;
+	struct jsonw *j = evlog_begin(&r, "http_error", c->id);
+
+	jsonw_str(j, "side", side);
+	jsonw_str(j, "error", err == 0 ? "head too large" : h1_strerror(err));
+	jsonw_str(j, "then", "relayed opaquely");
+	evlog_commit(&r);
+	relay_tunnel(c);
+}
+
+/* Parses a head at the start of s's input: >0 its length, 0 wait, <0. */
+static int
+h1relay_head(struct side *s, enum h1_kind kind, struct h1_head *h,
+    char **headp)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	size_t len = evbuffer_get_length(in);
+	size_t n = len < H1RELAY_HEAD_MAX ? len : H1RELAY_HEAD_MAX;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	*headp = (char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	rc = h1_parse_head_max(*headp, n, H1RELAY_HEAD_MAX, kind, h);
+	if (rc == 0 && n == H1RELAY_HEAD_MAX)
+		return -1000;	/* too large: not an h1 error code */
+	return rc;
+}
+
+void
+h1relay_client(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	const struct behaviour *b;
+	struct h1_head *h;
+	char *head;
+	int rc;
+	int64_t cl = 0;
+
+	if (c->h1.req_done) {
+		if (c->h1.dropping) {
+			size_t n = evbuffer_get_length(in);
+
+			c->cli.rx += n;
+			c->bhv.dropped[0] += n;
+			evbuffer_drain(in, n);
+			return;
+		}
+		relay_pump(&c->cli);
+		return;
+	}
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return;
+	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
+	if (rc == 0) {
+		free(h);
+		return;
+	}
+	if (rc < 0) {
+		free(h);
+		h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
+		return;
+	}
+	c->h1.req_done = 1;
+	c->h1.is_head = h->meth == H1_M_HEAD;
+	if (h1relay_reject(c, head, h)) {
+		free(h);
+		return;
+	}
+	/* A request that declares no body: what follows is undeclared. */
+	if (h1_content_length(h, head, &cl) <= 0 && cl == 0 &&
+	    h1_transfer_coding(h, head) == H1_TE_NONE &&
+	    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_UP)) != NULL &&
+	    (b->flags & BHV_F_DROP)) {
+		size_t extra = evbuffer_get_length(in) - h->len;
+		struct evlog_rec r;
+		struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
+
+		jsonw_str(j, "name", bhv_name(b->kind));
+		jsonw_str(j, "dir", "up");
+		jsonw_str(j, "action", "drop");
+		jsonw_u64(j, "offset", c->cli.rx + h->len);
+		jsonw_u64(j, "bytes_now", extra);
+		jsonw_str(j, "until", "the response head");
+		evlog_commit(&r);
+		c->h1.dropping = 1;
+	}
+	if (h1relay_forward_head(c, &c->cli, head, h, BHV_DIR_UP) != 0) {
+		free(h);
+		return;
+	}
+	free(h);
+	h1relay_client(c);	/* what followed the head */
+}
+
+void
+h1relay_server(struct conn *c)
+{
+	const struct behaviour *b;
+	struct h1_head *h;
+	char *head;
+	int rc, status;
+
+	if (c->h1.resp_done || !c->h1.req_done || c->bhv.ending)
+		return;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return;
+	for (;;) {
+		rc = h1relay_head(&c->srv, H1_RESPONSE, h, &head);
+		if (rc == 0) {
+			free(h);
+			return;
+		}
+		if (rc < 0) {
+			free(h);
+			h1relay_give_up(c, "server", rc == -1000 ? 0 : -rc);
+			return;
+		}
+		status = h->status;
+		if (h1relay_forward_head(c, &c->srv, head, h, BHV_DIR_DOWN) != 0)
+			break;
+		/* 100 Continue and friends: the final answer follows. */
+		if (status >= 100 && status < 200 && status != 101)
+			continue;
+		c->h1.resp_done = 1;
+		c->h1.dropping = 0;
+		if (status == 101 &&
+		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_DOWN)) != NULL) {
+			struct evlog_rec r;
+			struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
+
+			jsonw_str(j, "name", bhv_name(b->kind));
+			jsonw_str(j, "dir", "down");
+			jsonw_str(j, "action", (b->flags & BHV_F_RESET) ?
+			    "rst" : "fin");
+			jsonw_u64(j, "held_back", evbuffer_get_length(
+			    bufferevent_get_input(c->srv.bev)));
+			evlog_commit(&r);
+			behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+			break;
+		}
+		relay_tunnel(c);
+		break;
+	}
+	free(h);
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Each HTTP persona in the lab with real peers, showing the symptom a
+# user would see (wsprobe's exit class) and what reached the server, and
+# the behaviour events that say what the middlebox did.
+. "$(dirname "$0")/lib.sh"
+require_netns
+[ -x "$WSPROBE" ] || skip_all "wsprobe not built"
+lab_start --no-daemon
+
+bg server1 "$LABDIR/ws.out" "$PY" "$PEERS/ws_echo_server.py" --listen 198.18.2.2:80 \
+	--log "$LABDIR/hs.jsonl"
+bg server2 "$LABDIR/w76.out" "$WSPROBE" --serve -l 198.18.3.2:80 -L "$LABDIR/hs76.jsonl"
+grep -q ready "$LABDIR/hs76.jsonl" 2>/dev/null || sleep 0.5
+persona() { lab daemon stop; lab daemon start -P "$1"; }
+probe() { on client "$WSPROBE" -t 3 "$@" >"$LABDIR/probe.out" 2>&1; echo $?; }
+last_headers() { tail -1 "$LABDIR/hs.jsonl" | "$PY" -c '
+import json,sys; h=json.load(sys.stdin)["headers"]; print(" ".join(k for k,v in h))'; }
+bhv() { events_query "[e.get('$1') for e in ev if e['event']=='behaviour']"; }
+
+persona squid-strip-upgrade
+is "$(probe ws://198.18.2.2/chat)" 5 "squid-strip-upgrade: the client gets an HTTP status, not 101 (class 5)"
+ok "... the server's own 426 ($(head -c 120 "$LABDIR/probe.out"))" grep -q 426 "$LABDIR/probe.out"
+is "$(last_headers)" \
+	"Sec-WebSocket-Key Sec-WebSocket-Version Host Via X-Forwarded-For Cache-Control Connection" \
+	"... the server saw no Upgrade, Host moved last, Via, X-Forwarded-For, Cache-Control, Connection"
+ok "... the event log lists the headers removed" \
+	sh -c "echo \"\$1\" | grep -q \"'Upgrade', 'Connection'\"" _ "$(bhv removed)"
+# Without Upgrade a hixie-76 server sees a plain GET and answers 426, as
+# faye-websocket does behind real Squid (real-products.md).
+is "$(probe --version 76 ws://198.18.3.2/)" 5 "... and a hixie-76 handshake is refused too (class 5)"
+
+persona drop-undeclared-body
+is "$(probe --version 76 ws://198.18.3.2/)" 7 "drop-undeclared-body: hixie-76 times out (class 7)"
+is "$(probe --version 13 -n 3 ws://198.18.3.2/)" 0 "... while version 13 works"
+ok "... the event log shows the drop at the end of the head" \
+	sh -c "echo \"\$1\" | grep -q drop" _ "$(bhv action)"
+
+persona nginx-default
+is "$(probe ws://198.18.2.2/chat)" 5 "nginx-default: HTTP/1.0 upstream, the upgrade fails (class 5)"
+is "$(tail -1 "$LABDIR/hs.jsonl" 2>/dev/null | grep -c '"Upgrade"')" 0 "... no Upgrade reached the server" 
+
+persona reject-upgrade-403
+lines=$(wc -l <"$LABDIR/hs.jsonl")
+is "$(probe ws://198.18.2.2/chat)" 5 "reject-upgrade-403: class 5"
+ok "... 403 from Squid ($(head -c 100 "$LABDIR/probe.out"))" grep -q "403.*squid" "$LABDIR/probe.out"
+is "$(wc -l <"$LABDIR/hs.jsonl")" "$lines" "... the server never saw the request"
+
+persona cneonction
+is "$(probe ws://198.18.2.2/chat)" 5 "cneonction: the server sees no Connection and refuses (class 5)"
+ok "... the server received Cneonction" grep -q Cneonction "$LABDIR/hs.jsonl"
+ok "... the event log says the rename kept the length" \
+	sh -c "echo \"\$1\" | grep -q True" _ "$(bhv length_preserved)"
+
+persona close-after-101
+is "$(probe -n 2 ws://198.18.2.2/chat)" 8 "close-after-101: opens, then closed (class 8)"
+persona 101-then-reset
+is "$(probe -n 2 ws://198.18.2.2/chat)" 8 "101-then-reset: opens, then reset (class 8)"
+ok "... the flow ends with after_101" test "$(events_query '[e["reason"] for e in ev if e["event"]=="flow_close"][-1]')" = after_101
+
+persona header-lowercase
+is "$(probe -v -n 1 ws://198.18.2.2/chat)" 0 "header-lowercase: wsprobe compares names case-insensitively and copes"
+ok "... but the 101 it got has lowercase names" grep -q "sec-websocket-accept" "$LABDIR/probe.out"
+persona connection-merge
+is "$(probe -v -n 1 ws://198.18.2.2/chat)" 0 "connection-merge: a tolerant client copes"
+ok "... with 'Upgrade: websocket, websocket' in the 101" grep -qi "upgrade: websocket, websocket" "$LABDIR/probe.out"
+
+persona carrier-port80
+is "$(probe ws://198.18.2.2/chat)" 5 "carrier-port80: ws on port 80 gets the carrier's 400"
+ok "... 400" grep -q 400 "$LABDIR/probe.out"
+is "$(on client "$PY" "$PEERS/tcp_peer.py" client --connect 198.18.2.2:443 --mode whoami --timeout 2 >/dev/null 2>&1; echo $?)" 1 \
+	"(no TLS server here: port 443 traffic reaches the server side untouched)"
+
+persona strict-ws-validator
+is "$(probe -n 1 ws://198.18.2.2/chat)" 0 "strict-ws-validator: a valid handshake passes"
+done_testing
