@@ -148,6 +148,10 @@ h1relay_reject(struct conn *c, const char *head, const struct h1_head *h)
 	jsonw_u64(j, "answer_bytes", (uint64_t)n);
 	jsonw_bool(j, "server_contacted", 0);
 	evlog_commit(&r);
+	/* The request was read, and goes nowhere. */
+	c->cli.rx += evbuffer_get_length(bufferevent_get_input(c->cli.bev));
+	evbuffer_drain(bufferevent_get_input(c->cli.bev),
+	    evbuffer_get_length(bufferevent_get_input(c->cli.bev)));
 	behave_end(c, CONN_R_REJECTED, 0);
 	return 1;
 }
