@@ -171,6 +171,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	struct h1edit e;
 	struct h1edit_report rep;
 	struct h1_head h2;
+	char *src;
 	size_t nadd = 0;
 	ssize_t n;
 	int acted = 0;
@@ -233,23 +234,20 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		e.add = add;
 	if (e.flags == 0 && e.via == NULL && e.add == NULL)
 		return n;
-	/* Parse the (possibly renamed) copy, then edit from it. */
-	{
-		char *src = malloc(h->len);
-
-		if (src == NULL)
-			return n;
-		memcpy(src, out, h->len);
-		if (h1_parse_head(src, h->len, h->kind, &h2) != (int)h->len) {
-			free(src);
-			return n;
-		}
-		n = h1edit_apply(out, cap, src, &h2, &e, &rep);
+	/* Parse the (possibly renamed) copy, then edit from it; the report
+	 * points into the copy, so it lives until the events are written. */
+	if ((src = malloc(h->len)) == NULL)
+		return n;
+	memcpy(src, out, h->len);
+	if (h1_parse_head(src, h->len, h->kind, &h2) != (int)h->len) {
 		free(src);
-		if (n < 0) {
-			memcpy(out, head, h->len);
-			return h->len;
-		}
+		return n;
+	}
+	n = h1edit_apply(out, cap, src, &h2, &e, &rep);
+	if (n < 0) {
+		free(src);
+		memcpy(out, head, h->len);
+		return h->len;
 	}
 	/* One event per behaviour that took part, each with the report. */
 	for (size_t i = 0; i < c->prof->nbhv; i++) {
@@ -265,6 +263,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 			    (int)h->len, (int)n);
 		}
 	}
+	free(src);
 	return n;
 }
 
