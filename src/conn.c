@@ -50,6 +50,7 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_LIMIT_DATA] = "limit_data",
 	[CONN_R_REJECTED] = "rejected",
 	[CONN_R_AFTER_101] = "after_101",
+	[CONN_R_GATEWAY_TIMEOUT] = "gateway_timeout",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -168,6 +169,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 		event_free(c->connect_timer);
 	c->connect_timer = NULL;
 	behave_stop(c);
+	h1relay_stop(c);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)

@@ -62,6 +62,7 @@ enum conn_reason {
 	CONN_R_LIMIT_DATA,
 	CONN_R_REJECTED,	/* the proxy answered the request itself */
 	CONN_R_AFTER_101,
+	CONN_R_GATEWAY_TIMEOUT,	/* held bytes, no answer: the proxy's 504 */
 	CONN_R_MAX
 };
 
@@ -84,6 +85,8 @@ struct h1relay {
 	unsigned int		 resp_done:1;	/* final response head handled */
 	unsigned int		 dropping:1;	/* undeclared body being dropped */
 	unsigned int		 is_head:1;	/* the request was HEAD */
+	unsigned int		 holding:1;	/* undeclared body held back */
+	struct event		*hold_timer;	/* then a 504 */
 };
 
 struct conn {
@@ -134,6 +137,7 @@ int	behave_armed(const struct conn *, size_t i);
 /* h1relay.c: the HTTP behaviours on the first request and response. */
 void	h1relay_client(struct conn *);
 void	h1relay_server(struct conn *);
+void	h1relay_stop(struct conn *);
 void	behave_stop(struct conn *);
 
 /* relay.c: moves bytes between the sides. */

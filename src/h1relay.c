@@ -15,6 +15,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "addr.h"
 #include "conn.h"
@@ -319,6 +320,41 @@ h1relay_head(struct side *s, enum h1_kind kind, struct h1_head *h,
 	return rc;
 }
 
+/* The server never answered the held request: the proxy's own 504. */
+static void
+h1relay_hold_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evlog_rec r;
+	struct jsonw *j;
+	char page[2048];
+	ssize_t n;
+
+	if (c->state == CONN_ST_CLOSED || !c->h1.holding)
+		return;
+	n = h1pages_nginx(page, sizeof(page), 504, NULL);
+	if (n > 0)
+		bufferevent_write(c->cli.bev, page, (size_t)n);
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(BHV_UNDECLARED_BODY));
+	jsonw_str(j, "dir", "up");
+	jsonw_str(j, "timer", "hold");
+	jsonw_u64(j, "held", evbuffer_get_length(
+	    bufferevent_get_input(c->cli.bev)));
+	jsonw_i64(j, "status", 504);
+	evlog_commit(&r);
+	c->h1.holding = 0;
+	behave_end(c, CONN_R_GATEWAY_TIMEOUT, 0);
+}
+
+void
+h1relay_stop(struct conn *c)
+{
+	if (c->h1.hold_timer != NULL)
+		event_free(c->h1.hold_timer);
+	c->h1.hold_timer = NULL;
+}
+
 void
 h1relay_client(struct conn *c)
 {
@@ -330,6 +366,8 @@ h1relay_client(struct conn *c)
 	int64_t cl = 0;
 
 	if (c->h1.req_done) {
+		if (c->h1.holding)
+			return;	/* bytes wait in the input, bounded */
 		if (c->h1.dropping) {
 			size_t n = evbuffer_get_length(in);
 
@@ -363,19 +401,34 @@ h1relay_client(struct conn *c)
 	if (h1_content_length(h, head, &cl) <= 0 && cl == 0 &&
 	    h1_transfer_coding(h, head) == H1_TE_NONE &&
 	    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_UP)) != NULL &&
-	    (b->flags & BHV_F_DROP)) {
+	    (b->flags & (BHV_F_DROP | BHV_F_HOLD))) {
 		size_t extra = evbuffer_get_length(in) - h->len;
 		struct evlog_rec r;
 		struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
 
 		jsonw_str(j, "name", bhv_name(b->kind));
 		jsonw_str(j, "dir", "up");
-		jsonw_str(j, "action", "drop");
+		jsonw_str(j, "action", (b->flags & BHV_F_DROP) ? "drop" : "hold");
 		jsonw_u64(j, "offset", c->cli.rx + h->len);
 		jsonw_u64(j, "bytes_now", extra);
 		jsonw_str(j, "until", "the response head");
+		if (b->flags & BHV_F_HOLD)
+			jsonw_u64(j, "timeout_ms", b->ms);
 		evlog_commit(&r);
-		c->h1.dropping = 1;
+		if (b->flags & BHV_F_DROP)
+			c->h1.dropping = 1;
+		else {
+			/* HAProxy 2010 and nginx: a GET has no body, so what
+			 * follows waits for the next request: key3 never
+			 * reaches a server that waits for it. */
+			struct timeval tv = { b->ms / 1000, (b->ms % 1000) * 1000 };
+
+			c->h1.holding = 1;
+			c->h1.hold_timer = evtimer_new(c->px->base,
+			    h1relay_hold_expired, c);
+			if (c->h1.hold_timer != NULL)
+				evtimer_add(c->h1.hold_timer, &tv);
+		}
 	}
 	if (h1relay_forward_head(c, &c->cli, head, h, BHV_DIR_UP) != 0) {
 		free(h);
@@ -416,6 +469,9 @@ h1relay_server(struct conn *c)
 			continue;
 		c->h1.resp_done = 1;
 		c->h1.dropping = 0;
+		/* The answer came: what was held goes on (relay_tunnel). */
+		c->h1.holding = 0;
+		h1relay_stop(c);
 		if (status == 101 &&
 		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_DOWN)) != NULL) {
 			struct evlog_rec r;

@@ -29,6 +29,8 @@ bhv_is_http(enum bhv_kind k)
 	return k >= BHV_STRIP_HOP && k < BHV_MAX;
 }
 
+static int profile_duration(const char *, uint32_t *);
+
 static int
 profile_copy(char *dst, size_t cap, const char *v, const char **err)
 {
@@ -127,6 +129,15 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 				return -1;
 			}
 			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		return 0;
+	case BHV_UNDECLARED_BODY:
+		if (strcmp(k, "timeout") == 0) {
+			if (profile_duration(v, &b->ms) != 0 || b->ms == 0) {
+				*err = "timeout is a duration (5s, 500ms)";
+				return -1;
+			}
+			return 1;
 		}
 		return 0;
 	case BHV_REJECT_UPGRADE:
@@ -483,8 +494,12 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		case BHV_UNDECLARED_BODY:
 			if (strcmp(tok, "drop") == 0)
 				b.flags |= BHV_F_DROP;
-			else if (strcmp(tok, "forward") != 0) {
-				*err = "undeclared-body takes forward or drop";
+			else if (strcmp(tok, "hold") == 0) {
+				b.flags |= BHV_F_HOLD;
+				if (b.ms == 0)
+					b.ms = 60000;	/* nginx, HAProxy: 60 s */
+			} else if (strcmp(tok, "forward") != 0) {
+				*err = "undeclared-body takes forward, drop or hold";
 				return -1;
 			}
 			break;

@@ -53,6 +53,7 @@ enum bhv_action {
 #define BHV_F_NO_KEY_ONLY	0x0020	/* reject only without a valid key */
 #define BHV_F_RESET		0x0040	/* after-101: reset, not FIN */
 #define BHV_F_DROP		0x0080	/* undeclared body: drop, not forward */
+#define BHV_F_HOLD		0x0100	/* undeclared body: hold, then 504 */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1

@@ -35,6 +35,18 @@ is "$(probe --version 13 -n 3 ws://198.18.3.2/)" 0 "... while version 13 works"
 ok "... the event log shows the drop at the end of the head" \
 	sh -c "echo \"\$1\" | grep -q drop" _ "$(bhv action)"
 
+# hixie76-hold-key3 with a short hold: a user profile of the same shape.
+printf '[profile hold1]\nbehaviour = undeclared-body hold timeout=1s\n' >"$LABDIR/hold.conf"
+lab daemon stop; lab daemon start -c "$LABDIR/hold.conf" -P hold1
+is "$(probe --version 76 ws://198.18.3.2/)" 5 "undeclared-body hold: a classic hixie-76 server deadlocks, the proxy answers (class 5)"
+ok "... with a 504 ($(head -c 100 "$LABDIR/probe.out"))" grep -q 504 "$LABDIR/probe.out"
+bg server2 "$LABDIR/w76d.out" "$WSPROBE" --serve -l 198.18.3.2:81 --key3 defer -L "$LABDIR/hs76d.jsonl"
+lab daemon stop; lab daemon start -c "$LABDIR/hold.conf" -P hold1 --ports 80,81,443
+is "$(probe --version 76 -n 2 ws://198.18.3.2:81/)" 0 "... while a server that sends the 101 head first gets key3 and works"
+is "$(events_query '[e.get("action") for e in ev if e["event"]=="behaviour" and e["name"]=="undeclared-body"][-1]')" hold \
+	"the event log shows the hold"
+ok "the persona ships" sh -c "'$PROXYSIMD' --list-profiles | grep -q '^hixie76-hold-key3 '"
+
 persona nginx-default
 is "$(probe ws://198.18.2.2/chat)" 5 "nginx-default: HTTP/1.0 upstream, the upgrade fails (class 5)"
 is "$(tail -1 "$LABDIR/hs.jsonl" 2>/dev/null | grep -c '"Upgrade"')" 0 "... no Upgrade reached the server" 
