@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@
 #define RELAY_PREVIEW		64
 
 static void relay_readcb(struct bufferevent *, void *);
+static void relay_pump_from(struct side *, struct evbuffer *);
 static void relay_after_sniff(struct conn *);
 static void relay_writecb(struct bufferevent *, void *);
 static void relay_eventcb(struct bufferevent *, short, void *);
@@ -99,12 +101,12 @@ relay_check_done(struct conn *c)
 		conn_close(c, CONN_R_EOF, 0, 0, 0);
 }
 
-/* Moves s's input to its peer's output. */
-void
-relay_pump(struct side *s)
+/* Moves the bytes in `in` (s's input, or what relay_top_up read) to s's
+ * peer's output, through the classifier and the behaviours. */
+static void
+relay_pump_from(struct side *s, struct evbuffer *in)
 {
 	struct conn *c = s->conn;
-	struct evbuffer *in = bufferevent_get_input(s->bev);
 	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
 	size_t len = evbuffer_get_length(in), admit;
 
@@ -152,6 +154,64 @@ relay_pump(struct side *s)
 }
 
 void
+relay_pump(struct side *s)
+{
+	relay_pump_from(s, bufferevent_get_input(s->bev));
+}
+
+/*
+ * libevent 2.1 reads at most 4096 bytes a call (EVBUFFER_MAX_READ), so a
+ * bulk stream would cost a wake-up per 4 KiB. In the tunnel we also read
+ * what the socket holds ourselves, up to the room the peer's output has
+ * left. The bufferevent's input is frozen at its end (only libevent may
+ * add to it), so these bytes go through a buffer of our own. An EOF is
+ * left for libevent's next read; an error goes to the event callback.
+ */
+static void
+relay_top_up(struct side *s)
+{
+	static char buf[RELAY_MAX_SINGLE_IO];	/* one thread, one buffer */
+	static struct evbuffer *tmp;
+	struct conn *c = s->conn;
+	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
+	size_t have, room;
+	ssize_t n;
+	int rounds;
+
+	if (tmp == NULL && (tmp = evbuffer_new()) == NULL)
+		return;
+	for (rounds = 0; rounds < 4; rounds++) {
+		have = evbuffer_get_length(out);
+		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
+		    c->bhv.ending || have >= c->bufmax)
+			return;
+		room = c->bufmax - have;
+		if (room > sizeof(buf))
+			room = sizeof(buf);
+		do {
+			n = read(bufferevent_getfd(s->bev), buf, room);
+		} while (n == -1 && errno == EINTR);
+		if (n <= 0) {
+			if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+				relay_eventcb(s->bev, BEV_EVENT_READING |
+				    BEV_EVENT_ERROR, s);
+			return;
+		}
+		if (evbuffer_add(tmp, buf, (size_t)n) != 0) {
+			/* Out of memory: this flow cannot keep its bytes. */
+			conn_close(c, s == &c->cli ? CONN_R_CLIENT_ERROR :
+			    CONN_R_SERVER_ERROR, ENOMEM, 1, 1);
+			return;
+		}
+		relay_pump_from(s, tmp);
+		/* What a behaviour did not admit is not relayed later. */
+		evbuffer_drain(tmp, evbuffer_get_length(tmp));
+		if ((size_t)n < room)
+			return;	/* the socket is empty */
+	}
+}
+
+void
 relay_tunnel(struct conn *c)
 {
 	conn_set_state(c, CONN_ST_TUNNEL);
@@ -194,6 +254,8 @@ relay_readcb(struct bufferevent *bev, void *arg)
 		break;
 	case CONN_ST_TUNNEL:
 		relay_pump(s);
+		if (c->state == CONN_ST_TUNNEL)
+			relay_top_up(s);
 		break;
 	case CONN_ST_INIT:
 	case CONN_ST_CLOSED:
