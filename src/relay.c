@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #include "proxy.h"
 #include "sniff.h"
 
+/* What libevent 2.1 reads at most in one call (EVBUFFER_MAX_READ). */
+#define RELAY_LIBEVENT_READ	4096
 /* Larger single reads than libevent's 16 KiB default: fewer wake-ups. */
 #define RELAY_MAX_SINGLE_IO	(256 * 1024)
 /* Bytes of the first client data shown in the classify event. */
@@ -131,6 +134,32 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		s->rx += len;
 		evbuffer_drain(in, len);
 		return;
+	}
+	if (admit == len && evbuffer_get_length(out) == 0 &&
+	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
+	    !s->peer->shut && !s->peer->shut_pending) {
+		/*
+		 * Nothing queued: write now, in this turn of the loop, as
+		 * haproxy does, instead of waiting for the socket to be
+		 * reported writable. What it does not take is queued as
+		 * usual; an error is left for the bufferevent to meet.
+		 */
+		struct evbuffer_iovec v[16];
+		int nv = evbuffer_peek(in, (ev_ssize_t)len, NULL, v, 16);
+		ssize_t w;
+
+		if (nv > 16)
+			nv = 16;
+		do {
+			w = writev(bufferevent_getfd(s->peer->bev),
+			    (struct iovec *)v, nv);
+		} while (w == -1 && errno == EINTR);
+		if (w > 0) {
+			s->rx += (size_t)w;
+			evbuffer_drain(in, (size_t)w);
+			len -= (size_t)w;
+			admit = len;
+		}
 	}
 	if (admit < len) {
 		s->rx += admit;
@@ -252,11 +281,16 @@ relay_readcb(struct bufferevent *bev, void *arg)
 		else
 			h1relay_server(c);
 		break;
-	case CONN_ST_TUNNEL:
+	case CONN_ST_TUNNEL: {
+		/* A short read means the socket is empty: no top-up. */
+		int full = evbuffer_get_length(bufferevent_get_input(bev)) >=
+		    RELAY_LIBEVENT_READ;
+
 		relay_pump(s);
-		if (c->state == CONN_ST_TUNNEL)
+		if (full && c->state == CONN_ST_TUNNEL)
 			relay_top_up(s);
 		break;
+	}
 	case CONN_ST_INIT:
 	case CONN_ST_CLOSED:
 	case CONN_ST_MAX:
