@@ -36,7 +36,7 @@ h1_strerror(int e)
 	return h1_errs[e];
 }
 
-static int
+int
 h1_tchar(unsigned char c)
 {
 	/* RFC 9110 5.6.2 tchar. */

@@ -46,6 +46,8 @@ enum h1_err {
 
 /* The name of an error, given as H1_E_... or -H1_E_.... */
 const char	*h1_strerror(int);
+/* RFC 9110 5.6.2 tchar: a byte of a token (method, header name). */
+int	h1_tchar(unsigned char);
 
 /* A run of bytes of the caller's buffer. */
 struct h1_span {

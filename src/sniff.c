@@ -1,6 +1,7 @@
 /* First-bytes classifier; see sniff.h. */
 #include "config.h"
 
+#include "h1.h"
 #include "sniff.h"
 
 /*
@@ -9,22 +10,6 @@
  * long are still HTTP by RFC 9110's grammar, but nothing real sends them.
  */
 #define SNIFF_MAX_METHOD	24
-
-static int
-sniff_tchar(unsigned char c)
-{
-	/* RFC 9110 5.6.2 tchar; methods are case-sensitive, usually upper. */
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return 1;
-	}
-	return 0;
-}
 
 static enum sniff_proto
 sniff_tls(const unsigned char *p, size_t n)
@@ -54,7 +39,7 @@ sniff_http(const unsigned char *p, size_t n)
 	for (i = 0; i < n && i <= SNIFF_MAX_METHOD; i++) {
 		if (p[i] == ' ')
 			break;
-		if (!sniff_tchar(p[i]))
+		if (!h1_tchar(p[i]))
 			return SNIFF_OTHER;
 	}
 	if (i > SNIFF_MAX_METHOD)

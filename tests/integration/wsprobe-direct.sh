@@ -6,36 +6,8 @@
 # server. No root, no namespaces.
 set -u
 
-: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-WSPROBE="$top_builddir/wsprobe"
-PEERS="$top_srcdir/tests/peers"
-PY=/usr/bin/python3	# Debian's, which has python3-websockets
-
-T_N=0
-T_FAILED=0
-ok() {
-	local desc=$1; shift
-	T_N=$((T_N + 1))
-	if "$@"; then
-		echo "ok $T_N - $desc"
-	else
-		echo "not ok $T_N - $desc"
-		T_FAILED=$((T_FAILED + 1))
-	fi
-}
-is() {
-	T_N=$((T_N + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $T_N - $3"
-	else
-		echo "not ok $T_N - $3"
-		echo "#   got:  '$1'"
-		echo "#   want: '$2'"
-		T_FAILED=$((T_FAILED + 1))
-	fi
-}
-diag() { echo "# $*"; }
+# The shared TAP helpers (ok, is, diag) and paths (WSPROBE, PEERS, PY).
+. "$(dirname "$0")/lib.sh"
 
 [ -x "$WSPROBE" ] || { echo "1..0 # SKIP no wsprobe at $WSPROBE"; exit 0; }
 [ -x "$PY" ] || { echo "1..0 # SKIP needs $PY"; exit 0; }
@@ -467,5 +439,4 @@ probe 2 "--proxy-mode absolute with wss: 2 usage" --proxy "http://127.0.0.1:$PP"
 probe 2 "a URL with a fragment: 2 usage" "ws://127.0.0.1:$P1/#x"
 
 ok "the servers are all still running" kill -0 $PIDS
-echo "1..$T_N"
-[ "$T_FAILED" = 0 ]
+done_testing
