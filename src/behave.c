@@ -83,7 +83,8 @@ behave_drained(struct conn *c)
 {
 	if (!c->bhv.ending || c->state == CONN_ST_CLOSED)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(c->cli.bev)) > 0)
+	if (evbuffer_get_length(bufferevent_get_output(c->cli.bev)) > 0 ||
+	    shape_queued(&c->cli) > 0 || shape_queued(&c->srv) > 0)
 		return;
 	if (c->srv.bev != NULL && c->state != CONN_ST_CONNECTING &&
 	    evbuffer_get_length(bufferevent_get_output(c->srv.bev)) > 0)
@@ -112,7 +113,7 @@ behave_timer_fired(struct conn *c, int idx, enum conn_reason reason)
 		break;
 	case BHV_ACT_WSCLOSE:
 		/* What a WebSocket-aware proxy going away sends the client. */
-		bufferevent_write(c->cli.bev, behave_close1001,
+		relay_emit(&c->cli, behave_close1001,
 		    sizeof(behave_close1001));
 		behave_end(c, reason, 0);
 		break;
@@ -191,6 +192,7 @@ behave_start(struct conn *c)
 			break;	/* byte budgets act in behave_admit, HTTP in h1relay.c */
 		}
 	}
+	shape_start(c);
 }
 
 size_t
@@ -274,4 +276,5 @@ behave_stop(struct conn *c)
 	if (c->bhv.life_timer != NULL)
 		event_free(c->bhv.life_timer);
 	c->bhv.idle_timer = c->bhv.life_timer = NULL;
+	shape_stop(c);
 }

@@ -79,6 +79,35 @@ struct behave {
 	int			 end_rst;
 };
 
+/*
+ * Timing behaviours on one direction (shape.c): admitted bytes wait in q
+ * and are released to the receiving side's output by latency, bandwidth
+ * and slicer; a FIN toward that side may be held back (slow close).
+ */
+#define SHAPE_MARKS	64
+struct shape_mark {
+	uint64_t	 due_us;	/* when these bytes may go */
+	size_t		 len;
+};
+
+struct shape {
+	unsigned int		 on:1;		/* bytes go through q */
+	unsigned int		 logged:1;	/* the first shaped byte was told */
+	unsigned int		 fin_started:1;	/* slow close: timer running */
+	unsigned int		 fin_ok:1;	/* slow close: delay elapsed */
+	unsigned int		 timer_set:1;
+	struct evbuffer		*q;
+	struct event		*timer;		/* next release */
+	struct event		*fin_timer;
+	int			 i_latency, i_rate, i_slice, i_close; /* or -1 */
+	uint64_t		 last_due_us;	/* keeps bytes in order */
+	uint64_t		 tokens;	/* bandwidth: millionths of a byte */
+	uint64_t		 refill_us;
+	struct shape_mark	 mark[SHAPE_MARKS];
+	unsigned		 mhead, mcount;
+	uint64_t		 slices;	/* writes the slicer made */
+};
+
 /* The HTTP behaviours' progress on the flow's first exchange. */
 struct h1relay {
 	unsigned int		 req_done:1;	/* request head handled */
@@ -97,6 +126,7 @@ struct conn {
 	const struct profile	*prof;
 	struct behave		 bhv;
 	struct h1relay		 h1;
+	struct shape		 shape[2];	/* toward the server, the client */
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
@@ -134,6 +164,18 @@ void	behave_end(struct conn *, enum conn_reason, int rst);
 /* Is behaviour i of the profile armed for this flow? */
 int	behave_armed(const struct conn *, size_t i);
 
+/* shape.c: latency, bandwidth, slicer and slow close. */
+void	shape_start(struct conn *);
+void	shape_stop(struct conn *);
+/* Is the direction toward `to` shaped? Then bytes go through shape_push. */
+#define shape_on(to)	((to)->conn->shape[(to) == &(to)->conn->cli].on)
+size_t	shape_queued(const struct side *to);
+/* Moves n bytes of `from` (or len bytes at p) toward `to`, shaped. */
+void	shape_push(struct side *to, struct evbuffer *from, size_t n);
+void	shape_push_bytes(struct side *to, const void *p, size_t len);
+/* Must a FIN toward `to` wait (bytes queued, or a slow close)? */
+int	shape_holds_fin(struct side *to);
+
 /* h1relay.c: the HTTP behaviours on the first request and response. */
 void	h1relay_client(struct conn *);
 void	h1relay_server(struct conn *);
@@ -148,5 +190,10 @@ void	relay_classify(struct conn *, int force);
 /* Relays both directions as they come from now on. */
 void	relay_tunnel(struct conn *);
 void	relay_pump(struct side *);
+/* Bytes toward `to` that the proxy writes itself, in order with the
+ * relayed ones (through the shaper when the direction is shaped). */
+void	relay_emit(struct side *to, const void *, size_t);
+/* The shaper released everything it held toward `to`. */
+void	relay_shape_drained(struct side *to);
 
 #endif

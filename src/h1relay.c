@@ -280,7 +280,7 @@ h1relay_forward_head(struct conn *c, struct side *from, const char *head,
 	if (out == NULL)
 		return -1;
 	n = h1relay_rewrite(c, head, h, dir, out, cap);
-	bufferevent_write(from->peer->bev, out, (size_t)n);
+	relay_emit(from->peer, out, (size_t)n);
 	free(out);
 	from->rx += h->len;
 	evbuffer_drain(bufferevent_get_input(from->bev), h->len);

@@ -13,6 +13,10 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_RESET_AFTER] = "reset-after",
 	[BHV_LIMIT_DATA] = "limit-data",
 	[BHV_BLACKHOLE] = "blackhole",
+	[BHV_LATENCY] = "latency",
+	[BHV_BANDWIDTH] = "bandwidth",
+	[BHV_SLICER] = "slicer",
+	[BHV_SLOW_CLOSE] = "slow-close",
 	[BHV_STRIP_HOP] = "strip-hop-by-hop",
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
@@ -26,7 +30,19 @@ static const char *const bhv_names[BHV_MAX] = {
 int
 bhv_is_http(enum bhv_kind k)
 {
-	return k >= BHV_STRIP_HOP && k < BHV_MAX;
+	switch (k) {
+	case BHV_STRIP_HOP:
+	case BHV_HTTP10:
+	case BHV_HDR_LOWER:
+	case BHV_CONN_MERGE:
+	case BHV_CNEONCTION:
+	case BHV_REJECT_UPGRADE:
+	case BHV_AFTER_101:
+	case BHV_UNDECLARED_BODY:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int profile_duration(const char *, uint32_t *);
@@ -366,9 +382,23 @@ profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 		return 0;
 	}
 	if (strcmp(k, "jitter") == 0 && (b->kind == BHV_IDLE_TIMEOUT ||
-	    b->kind == BHV_MAX_LIFETIME)) {
+	    b->kind == BHV_MAX_LIFETIME || b->kind == BHV_LATENCY)) {
 		if (profile_duration(v, &b->jitter_ms) != 0) {
 			*err = "jitter is a duration (500ms, 2s)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "delay") == 0) {
+		if (profile_duration(v, &b->ms) != 0) {
+			*err = "delay is a duration (1ms, 0)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "variation") == 0) {
+		if (profile_size(v, &b->variation) != 0) {
+			*err = "variation is a byte count";
 			return -1;
 		}
 		return 0;
@@ -463,8 +493,19 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		switch (b.kind) {
 		case BHV_IDLE_TIMEOUT:
 		case BHV_MAX_LIFETIME:
+		case BHV_LATENCY:
+		case BHV_SLOW_CLOSE:
 			if (profile_duration(tok, &b.ms) != 0 || b.ms == 0) {
 				*err = "expected a duration (60s, 500ms, 2m)";
+				return -1;
+			}
+			break;
+		case BHV_BANDWIDTH:
+		case BHV_SLICER:
+			if (profile_size(tok, &b.bytes) != 0 || b.bytes == 0) {
+				*err = b.kind == BHV_BANDWIDTH ?
+				    "expected bytes per second (1000, 64k, 1M)" :
+				    "expected a slice size in bytes (1, 512, 4k)";
 				return -1;
 			}
 			break;
@@ -508,9 +549,15 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 			return -1;
 		}
 	}
-	if (!have_arg && (b.kind < BHV_BLACKHOLE || b.kind == BHV_AFTER_101 ||
-	    b.kind == BHV_UNDECLARED_BODY)) {
+	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
+	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
+	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
+	    b.kind != BHV_REJECT_UPGRADE) {
 		*err = "this behaviour needs a value";
+		return -1;
+	}
+	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {
+		*err = "slicer: variation must be smaller than the size";
 		return -1;
 	}
 	if (bhv_is_http(b.kind))

@@ -25,6 +25,11 @@ enum bhv_kind {
 	BHV_RESET_AFTER,	/* relay `bytes` in dir, then reset both ends */
 	BHV_LIMIT_DATA,		/* relay `bytes` in dir, then close (FIN) */
 	BHV_BLACKHOLE,		/* drop every byte in dir (counted) */
+	/* Timing (shape.c): how admitted bytes are released in dir. */
+	BHV_LATENCY,		/* each byte goes out ms (+ jitter) later */
+	BHV_BANDWIDTH,		/* at most `bytes` per second */
+	BHV_SLICER,		/* writes of `bytes` (+- variation), ms apart */
+	BHV_SLOW_CLOSE,		/* a FIN is passed on ms late */
 	/* HTTP: act on the first request head (up) and response head (down). */
 	BHV_STRIP_HOP,		/* RFC 9110 7.6.1 hop-by-hop headers removed */
 	BHV_HTTP10,		/* request line HTTP/1.0, Connection: close */
@@ -70,6 +75,7 @@ struct behaviour {
 	uint64_t	 bytes;
 	uint32_t	 ms;
 	uint32_t	 jitter_ms;	/* the timer fires up to this much later */
+	uint64_t	 variation;	/* slicer: sizes vary by up to this */
 	enum bhv_action	 action;
 	unsigned	 flags;		/* BHV_F_* */
 	int		 status;	/* reject-upgrade */

@@ -83,6 +83,11 @@ relay_shut(struct side *s)
 
 	if (s->shut)
 		return;
+	if (shape_holds_fin(s)) {
+		/* relay_shape_drained() comes back when it may go. */
+		s->shut_pending = 1;
+		return;
+	}
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0) {
 		s->shut_pending = 1;
 		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
@@ -135,7 +140,14 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (admit == len && evbuffer_get_length(out) == 0 &&
+	if (shape_on(s->peer)) {
+		/* Timing behaviours release the bytes (shape.c). */
+		s->rx += admit;
+		shape_push(s->peer, in, admit);
+		if (admit < len)
+			evbuffer_drain(in, len - admit);
+		admit = len = 0;
+	} else if (admit == len && evbuffer_get_length(out) == 0 &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
 		/*
@@ -165,14 +177,15 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		s->rx += admit;
 		if (admit > 0)
 			evbuffer_remove_buffer(in, out, admit);
-	} else {
+	} else if (len > 0) {
 		s->rx += len;
 		evbuffer_add_buffer(out, in);
 	}
 	behave_after_pump(c);
 	if (c->state == CONN_ST_CLOSED)
 		return;
-	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
+	if (evbuffer_get_length(out) + shape_queued(s->peer) >= c->bufmax &&
+	    !s->paused) {
 		/* Backpressure: stop reading until the peer drains to half. */
 		s->paused = 1;
 		bufferevent_disable(s->bev, EV_READ);
@@ -210,7 +223,7 @@ relay_top_up(struct side *s)
 	if (tmp == NULL && (tmp = evbuffer_new()) == NULL)
 		return;
 	for (rounds = 0; rounds < 4; rounds++) {
-		have = evbuffer_get_length(out);
+		have = evbuffer_get_length(out) + shape_queued(s->peer);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
 		    c->bhv.ending || have >= c->bufmax)
 			return;
@@ -237,6 +250,30 @@ relay_top_up(struct side *s)
 		evbuffer_drain(tmp, evbuffer_get_length(tmp));
 		if ((size_t)n < room)
 			return;	/* the socket is empty */
+	}
+}
+
+void
+relay_emit(struct side *to, const void *p, size_t len)
+{
+	if (shape_on(to))
+		shape_push_bytes(to, p, len);
+	else
+		bufferevent_write(to->bev, p, len);
+}
+
+void
+relay_shape_drained(struct side *to)
+{
+	struct conn *c = to->conn;
+
+	if (c->bhv.ending) {
+		behave_drained(c);
+		return;
+	}
+	if (to->shut_pending) {
+		relay_shut(to);
+		relay_check_done(c);
 	}
 }
 

@@ -97,6 +97,30 @@ main(void)
 	is_str(e, "q.conf:2: this behaviour needs a value", "with file:line");
 	ok(cfgfile_parse_string("[proxysimd]\nmax-flows = 3\n", "r.conf", NULL,
 	    ps, e, sizeof(e)) == -1, "a file of personas has no settings");
+	/* Timing behaviours. */
+	p = profile_add(ps, "timing", "test", &err);
+	ok(p != NULL && add(p, "latency 150ms jitter=50ms dir=down") == 0,
+	    "latency with jitter");
+	ok(p != NULL && p->bhv[0].kind == BHV_LATENCY && p->bhv[0].ms == 150 &&
+	    p->bhv[0].jitter_ms == 50 && p->bhv[0].dir == BHV_DIR_DOWN,
+	    "latency 150 ms, jitter 50 ms, down");
+	ok(p != NULL && add(p, "bandwidth 64k") == 0 &&
+	    p->bhv[1].bytes == 65536 && p->bhv[1].dir == BHV_DIR_BOTH,
+	    "bandwidth 64k: 65536 bytes a second, both ways");
+	ok(p != NULL && add(p, "slicer 100 variation=20 delay=5ms dir=up") == 0 &&
+	    p->bhv[2].bytes == 100 && p->bhv[2].variation == 20 &&
+	    p->bhv[2].ms == 5, "slicer 100 +-20, 5 ms apart");
+	ok(p != NULL && add(p, "slow-close 2s") == 0 && p->bhv[3].ms == 2000,
+	    "slow-close 2s");
+	ok(p != NULL && !p->needs_sniff, "timing needs no classification");
+	if (p != NULL) {
+		bad(p, "latency", "needs a value");
+		bad(p, "bandwidth 0", "bytes per second");
+		bad(p, "slicer 10 variation=10", "smaller than the size");
+		bad(p, "slicer 0", "slice size");
+		bad(p, "latency 1s variation=2", "unknown parameter");
+		bad(p, "slow-close 1s jitter=1s", "unknown parameter");
+	}
 	profile_set_ref(ps);
 	profile_set_unref(ps);
 	ok(profile_find(ps, "short") != NULL, "a reference keeps the set");
