@@ -75,6 +75,8 @@ behave_end(struct conn *c, enum conn_reason reason, int rst)
 	bufferevent_setwatermark(c->cli.bev, EV_WRITE, 0, 0);
 	if (c->srv.bev != NULL)
 		bufferevent_setwatermark(c->srv.bev, EV_WRITE, 0, 0);
+	/* What after-101 buffers goes out now (it may end the flow). */
+	shape_flush(c);
 	behave_drained(c);
 }
 
@@ -208,6 +210,27 @@ behave_admit(struct conn *c, struct side *s, size_t len)
 
 	if (c->bhv.ending)
 		return 0;
+	if (c->h1.kill_on_data && len > 0) {
+		/* after-101 on=data: the first frame goes nowhere. */
+		for (i = 0; i < p->nbhv; i++)
+			if (p->bhv[i].kind == BHV_AFTER_101 && behave_armed(c, i))
+				break;
+		c->h1.kill_on_data = 0;
+		j = evlog_begin(&r, "behaviour", c->id);
+		jsonw_str(j, "name", bhv_name(BHV_AFTER_101));
+		jsonw_str(j, "dir", behave_dir_name(dir));
+		jsonw_str(j, "when", "first data");
+		jsonw_u64(j, "offset", sofar);
+		jsonw_u64(j, "held_back", len);
+		i = i < p->nbhv ? i : 0;
+		jsonw_str(j, "action", (p->bhv[i].flags & BHV_F_RESET) ?
+		    "rst" : "fin");
+		evlog_commit(&r);
+		c->bhv.end_pending = 1;
+		c->bhv.end_reason = CONN_R_AFTER_101;
+		c->bhv.end_rst = (p->bhv[i].flags & BHV_F_RESET) != 0;
+		return 0;
+	}
 	for (i = 0; i < p->nbhv; i++) {
 		const struct behaviour *b = &p->bhv[i];
 

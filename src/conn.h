@@ -96,6 +96,8 @@ struct shape {
 	unsigned int		 fin_started:1;	/* slow close: timer running */
 	unsigned int		 fin_ok:1;	/* slow close: delay elapsed */
 	unsigned int		 timer_set:1;
+	unsigned int		 flush:1;	/* hold no more: a FIN or the end */
+	size_t			 hold;		/* after-101 buffer: release at this */
 	struct evbuffer		*q;
 	struct event		*timer;		/* next release */
 	struct event		*fin_timer;
@@ -115,7 +117,10 @@ struct h1relay {
 	unsigned int		 dropping:1;	/* undeclared body being dropped */
 	unsigned int		 is_head:1;	/* the request was HEAD */
 	unsigned int		 holding:1;	/* undeclared body held back */
+	unsigned int		 kill_on_data:1; /* after-101 on=data */
+	unsigned int		 keep_http:1;	/* after-101 http */
 	struct event		*hold_timer;	/* then a 504 */
+	struct event		*after_timer;	/* after-101 after=N */
 };
 
 struct conn {
@@ -173,6 +178,11 @@ size_t	shape_queued(const struct side *to);
 /* Moves n bytes of `from` (or len bytes at p) toward `to`, shaped. */
 void	shape_push(struct side *to, struct evbuffer *from, size_t n);
 void	shape_push_bytes(struct side *to, const void *p, size_t len);
+/* after-101 buffer: bytes toward `to` wait until `bytes` have gathered
+ * (then flow freely) or a FIN comes. */
+void	shape_hold(struct side *to, size_t bytes);
+/* The flow is ending: release what is held at once. */
+void	shape_flush(struct conn *);
 /* Must a FIN toward `to` wait (bytes queued, or a slow close)? */
 int	shape_holds_fin(struct side *to);
 

@@ -352,7 +352,120 @@ h1relay_stop(struct conn *c)
 {
 	if (c->h1.hold_timer != NULL)
 		event_free(c->h1.hold_timer);
-	c->h1.hold_timer = NULL;
+	if (c->h1.after_timer != NULL)
+		event_free(c->h1.after_timer);
+	c->h1.hold_timer = c->h1.after_timer = NULL;
+}
+
+/* after-101 after=N: the connection lived N after the 101. */
+static void
+h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	if (c->state == CONN_ST_CLOSED || b == NULL)
+		return;
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "timer", "after_101");
+	jsonw_u64(j, "after_ms", b->ms);
+	jsonw_str(j, "action", (b->flags & BHV_F_RESET) ? "rst" : "fin");
+	evlog_commit(&r);
+	behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+}
+
+/*
+ * after-101 http: the proxy never saw the upgrade and takes the client's
+ * next bytes for the next request; WebSocket frames are no request, so
+ * it answers 400 and closes (the 101 was already on its way).
+ */
+static void
+h1relay_not_a_request(struct conn *c, int err)
+{
+	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	struct evlog_rec r;
+	struct jsonw *j;
+	char page[4096];
+	ssize_t n;
+
+	n = h1pages_squid_400(page, sizeof(page), "proxysim", NULL);
+	if (n > 0)
+		relay_emit(&c->cli, page, (size_t)n);
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b != NULL ? b->kind : BHV_AFTER_101));
+	jsonw_str(j, "dir", "up");
+	jsonw_str(j, "action", "http");
+	jsonw_str(j, "error", err == 0 ? "head too large" : h1_strerror(err));
+	jsonw_u64(j, "offset", c->cli.rx);
+	jsonw_u64(j, "bytes", evbuffer_get_length(in));
+	jsonw_i64(j, "status", 400);
+	evlog_commit(&r);
+	c->cli.rx += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	behave_end(c, CONN_R_REJECTED, 0);
+}
+
+/* What the proxy does after forwarding a 101; 0 if it just tunnels. */
+static int
+h1relay_after_101(struct conn *c, const struct behaviour *b)
+{
+	struct evlog_rec r;
+	struct jsonw *j;
+	const char *action = (b->flags & BHV_F_BUFFER) ? "buffer" :
+	    (b->flags & BHV_F_KEEP_HTTP) ? "http" :
+	    (b->flags & BHV_F_RESET) ? "rst" : "fin";
+
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "dir", b->dir == BHV_DIR_UP ? "up" : b->dir ==
+	    BHV_DIR_DOWN ? "down" : "both");
+	jsonw_str(j, "action", action);
+	if (b->flags & BHV_F_BUFFER)
+		jsonw_u64(j, "bytes", b->bytes);
+	else if (b->flags & BHV_F_ON_DATA)
+		jsonw_str(j, "when", "first data");
+	else if (b->ms > 0)
+		jsonw_u64(j, "after_ms", b->ms);
+	else if (!(b->flags & BHV_F_KEEP_HTTP))
+		jsonw_u64(j, "held_back", evbuffer_get_length(
+		    bufferevent_get_input(c->srv.bev)));
+	evlog_commit(&r);
+	if (b->flags & BHV_F_BUFFER) {
+		if (b->dir & BHV_DIR_UP)
+			shape_hold(&c->srv, (size_t)b->bytes);
+		if (b->dir & BHV_DIR_DOWN)
+			shape_hold(&c->cli, (size_t)b->bytes);
+		return 0;
+	}
+	if (b->flags & BHV_F_KEEP_HTTP) {
+		/* The next request, then its response: the server's frames
+		 * wait unread meanwhile. */
+		c->h1.keep_http = 1;
+		c->h1.req_done = 0;
+		c->h1.resp_done = 0;
+		bufferevent_disable(c->srv.bev, EV_READ);
+		h1relay_client(c);
+		return 1;
+	}
+	if (b->flags & BHV_F_ON_DATA) {
+		c->h1.kill_on_data = 1;
+		return 0;
+	}
+	if (b->ms > 0) {
+		struct timeval tv = { b->ms / 1000, (b->ms % 1000) * 1000 };
+
+		c->h1.after_timer = evtimer_new(c->px->base,
+		    h1relay_after_expired, c);
+		if (c->h1.after_timer != NULL)
+			evtimer_add(c->h1.after_timer, &tv);
+		return 0;
+	}
+	behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+	return 1;
 }
 
 void
@@ -388,10 +501,15 @@ h1relay_client(struct conn *c)
 	}
 	if (rc < 0) {
 		free(h);
-		h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
+		if (c->h1.keep_http)
+			h1relay_not_a_request(c, rc == -1000 ? 0 : -rc);
+		else
+			h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
 		return;
 	}
 	c->h1.req_done = 1;
+	if (c->h1.keep_http)
+		bufferevent_enable(c->srv.bev, EV_READ);
 	c->h1.is_head = h->meth == H1_M_HEAD;
 	if (h1relay_reject(c, head, h)) {
 		free(h);
@@ -472,21 +590,10 @@ h1relay_server(struct conn *c)
 		/* The answer came: what was held goes on (relay_tunnel). */
 		c->h1.holding = 0;
 		h1relay_stop(c);
-		if (status == 101 &&
-		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_DOWN)) != NULL) {
-			struct evlog_rec r;
-			struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
-
-			jsonw_str(j, "name", bhv_name(b->kind));
-			jsonw_str(j, "dir", "down");
-			jsonw_str(j, "action", (b->flags & BHV_F_RESET) ?
-			    "rst" : "fin");
-			jsonw_u64(j, "held_back", evbuffer_get_length(
-			    bufferevent_get_input(c->srv.bev)));
-			evlog_commit(&r);
-			behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+		if (status == 101 && !c->h1.keep_http &&
+		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH)) != NULL &&
+		    h1relay_after_101(c, b))
 			break;
-		}
 		relay_tunnel(c);
 		break;
 	}

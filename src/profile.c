@@ -46,6 +46,7 @@ bhv_is_http(enum bhv_kind k)
 }
 
 static int profile_duration(const char *, uint32_t *);
+static int profile_size(const char *, uint64_t *);
 
 static int
 profile_copy(char *dst, size_t cap, const char *v, const char **err)
@@ -145,6 +146,30 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 				return -1;
 			}
 			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		return 0;
+	case BHV_AFTER_101:
+		if (strcmp(k, "after") == 0) {
+			if (profile_duration(v, &b->ms) != 0 || b->ms == 0) {
+				*err = "after is a duration (5s, 500ms)";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "on") == 0) {
+			if (strcmp(v, "data") != 0) {
+				*err = "on takes data (the first byte after the 101)";
+				return -1;
+			}
+			b->flags |= BHV_F_ON_DATA;
+			return 1;
+		}
+		if (strcmp(k, "bytes") == 0) {
+			if (profile_size(v, &b->bytes) != 0 || b->bytes == 0) {
+				*err = "bytes is a byte count (16k, 1M)";
+				return -1;
+			}
+			return 1;
 		}
 		return 0;
 	case BHV_UNDECLARED_BODY:
@@ -527,8 +552,14 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		case BHV_AFTER_101:
 			if (strcmp(tok, "reset") == 0)
 				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "buffer") == 0) {
+				b.flags |= BHV_F_BUFFER;
+				if (b.bytes == 0)
+					b.bytes = 16384;
+			} else if (strcmp(tok, "http") == 0)
+				b.flags |= BHV_F_KEEP_HTTP;
 			else if (strcmp(tok, "close") != 0) {
-				*err = "after-101 takes close or reset";
+				*err = "after-101 takes close, reset, buffer or http";
 				return -1;
 			}
 			break;
@@ -554,6 +585,12 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
 	    b.kind != BHV_REJECT_UPGRADE) {
 		*err = "this behaviour needs a value";
+		return -1;
+	}
+	if (b.kind == BHV_AFTER_101 && ((b.flags & (BHV_F_BUFFER |
+	    BHV_F_KEEP_HTTP)) != 0) + ((b.flags & BHV_F_ON_DATA) != 0) +
+	    (b.ms != 0) > 1) {
+		*err = "after-101: after= and on=data go with close or reset";
 		return -1;
 	}
 	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {

@@ -59,6 +59,9 @@ enum bhv_action {
 #define BHV_F_RESET		0x0040	/* after-101: reset, not FIN */
 #define BHV_F_DROP		0x0080	/* undeclared body: drop, not forward */
 #define BHV_F_HOLD		0x0100	/* undeclared body: hold, then 504 */
+#define BHV_F_ON_DATA		0x0200	/* after-101: at the first data byte */
+#define BHV_F_BUFFER		0x0400	/* after-101: hold until `bytes` or EOF */
+#define BHV_F_KEEP_HTTP		0x0800	/* after-101: parse the next request */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1

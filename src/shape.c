@@ -123,6 +123,38 @@ shape_start(struct conn *c)
 }
 
 void
+shape_hold(struct side *to, size_t bytes)
+{
+	struct shape *sh = shape_of(to);
+
+	if (sh->q == NULL) {
+		sh->q = evbuffer_new();
+		sh->timer = evtimer_new(to->conn->px->base, shape_timer_cb, to);
+		if (sh->q == NULL || sh->timer == NULL)
+			return;	/* not held: better than no flow */
+		sh->refill_us = shape_now_us();
+	}
+	sh->on = 1;
+	sh->logged = 1;	/* after-101 writes its own event */
+	sh->hold = bytes;
+}
+
+void
+shape_flush(struct conn *c)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		struct shape *sh = &c->shape[d];
+
+		if (sh->hold > 0 && !sh->flush && sh->q != NULL) {
+			sh->flush = 1;
+			shape_release(shape_side(c, sh));
+		}
+	}
+}
+
+void
 shape_stop(struct conn *c)
 {
 	int d;
@@ -347,6 +379,11 @@ shape_release(struct side *to)
 		sh->mcount = 0;
 		return;
 	}
+	if (sh->hold > 0 && !sh->flush) {
+		if (evbuffer_get_length(sh->q) < sh->hold)
+			return;	/* after-101 buffer: not enough yet */
+		sh->hold = 0;	/* enough: from now on bytes flow */
+	}
 	avail = shape_due(sh, now, &next);
 	if (sh->i_rate >= 0 && avail > 0) {
 		/* A token bucket counted in millionths of a byte. */
@@ -416,6 +453,12 @@ shape_holds_fin(struct side *to)
 	struct evlog_rec r;
 	struct jsonw *j;
 
+	if (sh->q != NULL && evbuffer_get_length(sh->q) > 0 && sh->hold > 0 &&
+	    !sh->flush) {
+		/* Buffered until EOF: this is the EOF. */
+		sh->flush = 1;
+		shape_release(to);
+	}
 	if (sh->q != NULL && evbuffer_get_length(sh->q) > 0)
 		return 1;
 	if (sh->i_close < 0 || sh->fin_ok || sh->fin_timer == NULL)
