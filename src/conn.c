@@ -51,6 +51,7 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_REJECTED] = "rejected",
 	[CONN_R_AFTER_101] = "after_101",
 	[CONN_R_GATEWAY_TIMEOUT] = "gateway_timeout",
+	[CONN_R_BAD_GATEWAY] = "bad_gateway",
 };
 
 /* Legal transitions: a bit per target state. */

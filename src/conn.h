@@ -63,6 +63,7 @@ enum conn_reason {
 	CONN_R_REJECTED,	/* the proxy answered the request itself */
 	CONN_R_AFTER_101,
 	CONN_R_GATEWAY_TIMEOUT,	/* held bytes, no answer: the proxy's 504 */
+	CONN_R_BAD_GATEWAY,	/* the server's bytes made no response: 502 */
 	CONN_R_MAX
 };
 
@@ -119,6 +120,9 @@ struct h1relay {
 	unsigned int		 holding:1;	/* undeclared body held back */
 	unsigned int		 kill_on_data:1; /* after-101 on=data */
 	unsigned int		 keep_http:1;	/* after-101 http */
+	unsigned int		 next_req:1;	/* held bytes: the next request? */
+	unsigned int		 resp_extra:1;	/* bytes after the 101: drop/next */
+	unsigned int		 resp_next:1;	/* ... parsed as the next response */
 	struct event		*hold_timer;	/* then a 504 */
 	struct event		*after_timer;	/* after-101 after=N */
 };

@@ -570,8 +570,12 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				b.flags |= BHV_F_HOLD;
 				if (b.ms == 0)
 					b.ms = 60000;	/* nginx, HAProxy: 60 s */
+			} else if (strcmp(tok, "next") == 0) {
+				b.flags |= BHV_F_NEXT;
+				if (b.ms == 0)
+					b.ms = 60000;
 			} else if (strcmp(tok, "forward") != 0) {
-				*err = "undeclared-body takes forward, drop or hold";
+				*err = "undeclared-body takes forward, drop, hold or next";
 				return -1;
 			}
 			break;
@@ -591,6 +595,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	    BHV_F_KEEP_HTTP)) != 0) + ((b.flags & BHV_F_ON_DATA) != 0) +
 	    (b.ms != 0) > 1) {
 		*err = "after-101: after= and on=data go with close or reset";
+		return -1;
+	}
+	if (b.kind == BHV_UNDECLARED_BODY && b.dir != BHV_DIR_UP &&
+	    (b.dir != BHV_DIR_DOWN || (b.flags & BHV_F_HOLD))) {
+		*err = "undeclared-body: dir is up, or down (forward, drop, next)";
 		return -1;
 	}
 	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {

@@ -62,6 +62,7 @@ enum bhv_action {
 #define BHV_F_ON_DATA		0x0200	/* after-101: at the first data byte */
 #define BHV_F_BUFFER		0x0400	/* after-101: hold until `bytes` or EOF */
 #define BHV_F_KEEP_HTTP		0x0800	/* after-101: parse the next request */
+#define BHV_F_NEXT		0x1000	/* undeclared body: the next message */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1
