@@ -209,7 +209,11 @@ conn_log_open(struct conn *c, const struct sockaddr *local)
 	    addr_format((struct sockaddr *)&c->server, a, sizeof(a)));
 	jsonw_str(j, "mode", intercept_mode_name(c->px->mode));
 	jsonw_str(j, "listener", addr_format(local, a, sizeof(a)));
-	jsonw_str(j, "profile", c->prof->name);
+	jsonw_str(j, "profile", c->rule_pending ? NULL : c->prof->name);
+	if (c->rule != NULL)
+		jsonw_str(j, "rule", c->rule->origin);
+	if (c->rule_pending)
+		jsonw_bool(j, "profile_pending", 1);
 	evlog_commit(&r);
 }
 
@@ -281,6 +285,7 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		return;
 	}
 	addr_unmap(&c->server);
+	conn_pick_profile(c, -1, NULL, 0, NULL, 0);
 	conn_log_open(c, (struct sockaddr *)&local);
 	if (conn_is_loop(c, &local)) {
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
@@ -318,8 +323,53 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 
 		evtimer_add(c->connect_timer, &tv);
 	}
-	behave_start(c);
+	if (!c->rule_pending)
+		behave_start(c);
 	relay_start(c);
+}
+
+void
+conn_pick_profile(struct conn *c, int http, const char *host,
+    size_t hostlen, const char *target, size_t targetlen)
+{
+	struct rules_flow f = {
+		.dst = (const struct sockaddr *)&c->server,
+		.nth = c->id,
+		.http = http,
+		.host = host,
+		.hostlen = hostlen,
+		.target = target,
+		.targetlen = targetlen,
+	};
+	const struct profile *p;
+	const struct rule *r;
+	struct evlog_rec rec;
+	struct jsonw *j;
+	int pending, was_pending = c->rule_pending;
+
+	if (c->pset->rules.n == 0 || (http >= 0 && !was_pending))
+		return;
+	r = rules_pick(&c->pset->rules, &f, &pending);
+	if (pending && http < 0) {
+		c->rule_pending = 1;
+		return;
+	}
+	c->rule_pending = 0;
+	if (r != NULL && (p = profile_find(c->pset, r->profile)) != NULL) {
+		c->prof = p;
+		c->rule = r;
+	}
+	if (!was_pending)
+		return;	/* flow_open tells */
+	j = evlog_begin(&rec, "rule", c->id);
+	jsonw_str(j, "rule", r != NULL ? r->origin : NULL);
+	jsonw_str(j, "profile", c->prof->name);
+	if (host != NULL)
+		jsonw_bytes(j, "host", host, hostlen);
+	if (target != NULL)
+		jsonw_bytes(j, "target", target, targetlen);
+	evlog_commit(&rec);
+	behave_start(c);
 }
 
 void

@@ -133,6 +133,8 @@ struct conn {
 	struct proxy		*px;
 	struct profile_set	*pset;		/* a reference: kept across reloads */
 	const struct profile	*prof;
+	const struct rule	*rule;		/* what picked prof, or NULL */
+	int			 rule_pending;	/* a rule waits for Host/path */
 	struct behave		 bhv;
 	struct h1relay		 h1;
 	struct shape		 shape[2];	/* toward the server, the client */
@@ -155,6 +157,16 @@ void	conn_set_state(struct conn *, enum conn_state);
 /* Ends the flow; rst_cli/rst_srv send a reset instead of a FIN. */
 void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
 	    int rst_srv);
+
+/*
+ * Picks the flow's profile by the rules ([rules]). http is -1 before
+ * the first bytes are classified, 0 for a flow that is not HTTP (or
+ * whose head did not parse), 1 with the request's Host and target.
+ * While a rule waits for the request head, c->rule_pending is set and
+ * the behaviours have not started; once decided they start here.
+ */
+void	conn_pick_profile(struct conn *, int http, const char *host,
+	    size_t hostlen, const char *target, size_t targetlen);
 
 /* Stamps the connect time and stops the connect timer. */
 void	conn_upstream_connected(struct conn *);

@@ -624,6 +624,14 @@ h1relay_client(struct conn *c)
 			h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
 		return;
 	}
+	if (c->rule_pending) {
+		/* A rule on Host or path decides now, before any behaviour. */
+		int hi = h1_header_find(h, head, "Host", 0);
+
+		conn_pick_profile(c, 1, hi >= 0 ? head + h->hdr[hi].value.off :
+		    NULL, hi >= 0 ? h->hdr[hi].value.len : 0,
+		    head + h->target.off, h->target.len);
+	}
 	c->h1.req_done = 1;
 	if (c->h1.keep_http)
 		bufferevent_enable(c->srv.bev, EV_READ);

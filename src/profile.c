@@ -268,6 +268,19 @@ profile_find(const struct profile_set *ps, const char *name)
 }
 
 int
+profile_check_rules(const struct profile_set *ps, const struct rule **bad)
+{
+	size_t i;
+
+	for (i = 0; i < ps->rules.n; i++)
+		if (profile_find(ps, ps->rules.r[i].profile) == NULL) {
+			*bad = &ps->rules.r[i];
+			return -1;
+		}
+	return 0;
+}
+
+int
 profile_name_ok(const char *name, const char **err)
 {
 	size_t i, n = strlen(name);

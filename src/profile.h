@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "attrib.h"
+#include "rules.h"
 
 #define PROFILE_NAMELEN		64
 #define PROFILE_TEXTLEN		200
@@ -107,6 +108,7 @@ struct profile_set {
 	unsigned	 refs;
 	size_t		 n;
 	struct profile	 p[PROFILE_MAX];
+	struct ruleset	 rules;		/* [rules]: which flow gets which */
 };
 
 /* A set holding only `passthrough`, with one reference. */
@@ -123,6 +125,10 @@ int	profile_add_behaviour(struct profile *, const char *line,
 	    const char **err) NONNULL(1, 2, 3) WUNRES;
 const char *bhv_name(enum bhv_kind);
 const char *bhv_action_name(enum bhv_action);
+/* Does every rule name a profile of the set? 0, or -1 and the first
+ * rule that does not. */
+int	profile_check_rules(const struct profile_set *,
+	    const struct rule **bad) NONNULL(1, 2);
 /* Checks a profile name's syntax: 0, or -1 and *err. */
 int	profile_name_ok(const char *, const char **err) NONNULL(1, 2);
 

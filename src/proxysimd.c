@@ -293,6 +293,7 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
     size_t errlen)
 {
 	struct profile_set *ps;
+	const struct rule *bad;
 
 	*psp = NULL;
 	*out = cli;
@@ -309,6 +310,12 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 	if (profile_find(ps, out->profile) == NULL) {
 		snprintf(err, errlen, "profile '%s' is not defined "
 		    "(proxysimd --list-profiles)", out->profile);
+		profile_set_unref(ps);
+		return -1;
+	}
+	if (profile_check_rules(ps, &bad) != 0) {
+		snprintf(err, errlen, "%s: rule: profile '%s' is not defined "
+		    "(proxysimd --list-profiles)", bad->origin, bad->profile);
 		profile_set_unref(ps);
 		return -1;
 	}

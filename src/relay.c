@@ -280,6 +280,9 @@ relay_shape_drained(struct side *to)
 void
 relay_tunnel(struct conn *c)
 {
+	/* Not HTTP, or no head: a rule on Host or path cannot match. */
+	if (c->rule_pending)
+		conn_pick_profile(c, 0, NULL, 0, NULL, 0);
 	conn_set_state(c, CONN_ST_TUNNEL);
 	relay_pump(&c->cli);
 	relay_pump(&c->srv);
@@ -368,7 +371,7 @@ relay_connected(struct conn *c)
 {
 	conn_upstream_connected(c);
 	bufferevent_enable(c->srv.bev, EV_READ);
-	if (!c->prof->needs_sniff) {
+	if (!c->prof->needs_sniff && !c->rule_pending) {
 		relay_tunnel(c);
 		return;
 	}
