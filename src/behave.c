@@ -300,4 +300,5 @@ behave_stop(struct conn *c)
 		event_free(c->bhv.life_timer);
 	c->bhv.idle_timer = c->bhv.life_timer = NULL;
 	shape_stop(c);
+	wsrelay_stop(c);
 }

@@ -18,6 +18,7 @@ struct bufferevent;
 struct event;
 struct profile;
 struct profile_set;
+struct wsfilter;
 struct proxy;
 
 enum conn_state {
@@ -138,6 +139,7 @@ struct conn {
 	struct behave		 bhv;
 	struct h1relay		 h1;
 	struct shape		 shape[2];	/* toward the server, the client */
+	struct wsfilter		*wsf[2];	/* frames up, down; or NULL */
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
@@ -201,6 +203,12 @@ void	shape_hold(struct side *to, size_t bytes);
 void	shape_flush(struct conn *);
 /* Must a FIN toward `to` wait (bytes queued, or a slow close)? */
 int	shape_holds_fin(struct side *to);
+
+/* wsrelay.c: frame-aware behaviours after an RFC 6455 101. */
+void	wsrelay_start(struct conn *);
+void	wsrelay_stop(struct conn *);
+/* Moves n bytes of `in`, read from s, through its direction's filter. */
+void	wsrelay_pump(struct side *s, struct evbuffer *in, size_t n);
 
 /* h1relay.c: the HTTP behaviours on the first request and response. */
 void	h1relay_client(struct conn *);

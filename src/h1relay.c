@@ -689,7 +689,7 @@ h1relay_server(struct conn *c)
 	const struct behaviour *b;
 	struct h1_head *h;
 	char *head;
-	int rc, status;
+	int rc, status, hybi;
 
 	if (c->h1.resp_extra && !c->bhv.ending) {
 		h1relay_resp_extra(c);
@@ -711,6 +711,9 @@ h1relay_server(struct conn *c)
 			return;
 		}
 		status = h->status;
+		/* Frames are RFC 6455's only after its 101 (not hixie's). */
+		hybi = status == 101 &&
+		    h1_header_find(h, head, "Sec-WebSocket-Accept", 0) >= 0;
 		if (h1relay_forward_head(c, &c->srv, head, h, BHV_DIR_DOWN) != 0)
 			break;
 		/* 100 Continue and friends: the final answer follows. */
@@ -721,6 +724,8 @@ h1relay_server(struct conn *c)
 		/* The answer came: what was held goes on (relay_tunnel). */
 		c->h1.holding = 0;
 		h1relay_stop(c);
+		if (hybi)
+			wsrelay_start(c);
 		if (status == 101 &&
 		    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_DOWN)) != NULL &&
 		    (b->flags & (BHV_F_DROP | BHV_F_NEXT))) {

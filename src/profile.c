@@ -25,6 +25,8 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
 	[BHV_AFTER_101] = "after-101",
 	[BHV_UNDECLARED_BODY] = "undeclared-body",
+	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
+	[BHV_WS_FRAME] = "ws-frame",
 };
 
 int
@@ -39,6 +41,8 @@ bhv_is_http(enum bhv_kind k)
 	case BHV_REJECT_UPGRADE:
 	case BHV_AFTER_101:
 	case BHV_UNDECLARED_BODY:
+	case BHV_WS_DROP_CONTROL:	/* they need the 101 */
+	case BHV_WS_FRAME:
 		return 1;
 	default:
 		return 0;
@@ -146,6 +150,48 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 				return -1;
 			}
 			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		return 0;
+	case BHV_WS_DROP_CONTROL:
+		if (strcmp(k, "what") == 0) {
+			char buf[64], *tok, *save = NULL;
+
+			if (strlen(v) >= sizeof(buf))
+				goto bad_ops;
+			strcpy(buf, v);
+			b->ops = 0;
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (strcmp(tok, "ping") == 0)
+					b->ops |= 1u << 0x9;
+				else if (strcmp(tok, "pong") == 0)
+					b->ops |= 1u << 0xa;
+				else if (strcmp(tok, "close") == 0)
+					b->ops |= 1u << 0x8;
+				else
+					goto bad_ops;
+			}
+			if (b->ops != 0)
+				return 1;
+bad_ops:
+			*err = "what is a list of ping, pong, close";
+			return -1;
+		}
+		return 0;
+	case BHV_WS_FRAME:
+		if (strcmp(k, "nth") == 0 || strcmp(k, "keep") == 0) {
+			uint64_t n;
+
+			if (profile_size(v, &n) != 0 || (k[0] == 'n' && n == 0)) {
+				*err = k[0] == 'n' ? "nth is a frame number from 1" :
+				    "keep is a byte count";
+				return -1;
+			}
+			if (k[0] == 'n')
+				b->nth = n;
+			else
+				b->keep = n;
+			return 1;
 		}
 		return 0;
 	case BHV_AFTER_101:
@@ -513,6 +559,10 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		b.dir = BHV_DIR_DOWN;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		b.ops = 1u << 0x9 | 1u << 0xa;	/* pings and pongs */
+	if (b.kind == BHV_WS_FRAME)
+		b.nth = 1;
 	if (b.kind == BHV_CNEONCTION)
 		strcpy(b.to, "Cneonction");
 	while ((tok = profile_word(&pos)) != NULL) {
@@ -576,6 +626,14 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
+		case BHV_WS_FRAME:
+			if (strcmp(tok, "truncate") == 0)
+				b.flags |= BHV_F_TRUNCATE;
+			else if (strcmp(tok, "drop") != 0) {
+				*err = "ws-frame takes drop or truncate";
+				return -1;
+			}
+			break;
 		case BHV_UNDECLARED_BODY:
 			if (strcmp(tok, "drop") == 0)
 				b.flags |= BHV_F_DROP;
@@ -600,7 +658,7 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
 	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
 	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
-	    b.kind != BHV_REJECT_UPGRADE) {
+	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL) {
 		*err = "this behaviour needs a value";
 		return -1;
 	}

@@ -41,6 +41,9 @@ enum bhv_kind {
 	BHV_REJECT_UPGRADE,	/* the proxy answers an upgrade itself */
 	BHV_AFTER_101,		/* after forwarding a 101: close or reset */
 	BHV_UNDECLARED_BODY,	/* bytes after a bodiless request head */
+	/* WebSocket frames after an RFC 6455 101 (wsfilter.c). */
+	BHV_WS_DROP_CONTROL,	/* drop control frames of `ops` */
+	BHV_WS_FRAME,		/* drop or truncate the nth data frame */
 	BHV_MAX
 };
 
@@ -64,6 +67,7 @@ enum bhv_action {
 #define BHV_F_BUFFER		0x0400	/* after-101: hold until `bytes` or EOF */
 #define BHV_F_KEEP_HTTP		0x0800	/* after-101: parse the next request */
 #define BHV_F_NEXT		0x1000	/* undeclared body: the next message */
+#define BHV_F_TRUNCATE		0x2000	/* ws-frame: truncate, not drop */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1
@@ -81,6 +85,9 @@ struct behaviour {
 	uint32_t	 ms;
 	uint32_t	 jitter_ms;	/* the timer fires up to this much later */
 	uint64_t	 variation;	/* slicer: sizes vary by up to this */
+	unsigned	 ops;		/* ws-drop-control: bit per opcode */
+	uint64_t	 nth;		/* ws-frame: the data frame, 1-based */
+	uint64_t	 keep;		/* ws-frame truncate: payload bytes kept */
 	enum bhv_action	 action;
 	unsigned	 flags;		/* BHV_F_* */
 	int		 status;	/* reject-upgrade */

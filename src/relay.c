@@ -140,7 +140,12 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (shape_on(s->peer)) {
+	if (c->wsf[s == &c->srv] != NULL) {
+		/* Frame-aware behaviours (wsrelay.c), then relay_emit. */
+		s->rx += admit;
+		wsrelay_pump(s, in, admit);
+		admit = len = 0;
+	} else if (shape_on(s->peer)) {
 		/* Timing behaviours release the bytes (shape.c). */
 		s->rx += admit;
 		shape_push(s->peer, in, admit);

@@ -121,6 +121,25 @@ main(void)
 		bad(p, "latency 1s variation=2", "unknown parameter");
 		bad(p, "slow-close 1s jitter=1s", "unknown parameter");
 	}
+	/* Frame-aware behaviours. */
+	p = profile_add(ps, "frames", "test", &err);
+	ok(p != NULL && add(p, "ws-drop-control") == 0 &&
+	    p->bhv[0].ops == (1u << 9 | 1u << 10) && p->needs_sniff,
+	    "ws-drop-control: pings and pongs by default, after the 101");
+	ok(p != NULL && add(p, "ws-drop-control what=close dir=down") == 0 &&
+	    p->bhv[1].ops == 1u << 8 && p->bhv[1].dir == BHV_DIR_DOWN,
+	    "what=close dir=down");
+	ok(p != NULL && add(p, "ws-frame truncate nth=3 keep=10") == 0 &&
+	    (p->bhv[2].flags & BHV_F_TRUNCATE) && p->bhv[2].nth == 3 &&
+	    p->bhv[2].keep == 10, "ws-frame truncate nth=3 keep=10");
+	ok(p != NULL && add(p, "ws-frame drop") == 0 && p->bhv[3].nth == 1 &&
+	    !(p->bhv[3].flags & BHV_F_TRUNCATE), "ws-frame drop: the first");
+	if (p != NULL) {
+		bad(p, "ws-drop-control what=text", "ping, pong, close");
+		bad(p, "ws-frame cut", "drop or truncate");
+		bad(p, "ws-frame drop nth=0", "from 1");
+		bad(p, "ws-frame", "needs a value");
+	}
 	profile_set_ref(ps);
 	profile_set_unref(ps);
 	ok(profile_find(ps, "short") != NULL, "a reference keeps the set");
