@@ -35,6 +35,10 @@ enum bhv_kind {
 	BHV_REJECT_UPGRADE,	/* the proxy answers an upgrade itself */
 	BHV_AFTER_101,		/* after forwarding a 101: close or reset */
 	BHV_UNDECLARED_BODY,	/* bytes after a bodiless request head */
+	/* Explicit proxy policies: act on the request to the proxy itself. */
+	BHV_CONNECT_PORTS,	/* CONNECT allowed to these ports only: 403 */
+	BHV_PROXY_AUTH,		/* 407 until Proxy-Authorization is right */
+	BHV_CONNECT_REPLY,	/* how a CONNECT is answered: 1.1, 1.0, reset */
 	BHV_MAX
 };
 
@@ -54,6 +58,11 @@ enum bhv_action {
 #define BHV_F_RESET		0x0040	/* after-101: reset, not FIN */
 #define BHV_F_DROP		0x0080	/* undeclared body: drop, not forward */
 #define BHV_F_HOLD		0x0100	/* undeclared body: hold, then 504 */
+#define BHV_F_OPAQUE		0x0200	/* connect-reply: no HTTP behaviours
+					 * inside the tunnel */
+#define BHV_F_HTTP10		0x0400	/* connect-reply: HTTP/1.0 200 */
+#define BHV_F_NTLM		0x0800	/* proxy-auth: NTLM, never accepted */
+#define BHV_F_NEGOTIATE		0x1000	/* proxy-auth: Negotiate, never accepted */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1
@@ -78,10 +87,17 @@ struct behaviour {
 	char		 add[120];	/* strip: a header line to add */
 	char		 conn[40];	/* strip: a Connection value to add */
 	char		 to[16];	/* cneonction: the new name */
+	char		 ports[120];	/* connect-ports: the list, as given */
+	char		 realm[80];	/* proxy-auth basic */
+	char		 user[64];	/* proxy-auth basic */
+	char		 pass[64];
+	char		 agent[80];	/* connect-reply: a Proxy-agent value */
 };
 
 /* Does the profile act on HTTP (and so hold bytes until classified)? */
 int	bhv_is_http(enum bhv_kind);
+/* Is it a policy of the explicit proxy (acting before any connect)? */
+int	bhv_is_explicit(enum bhv_kind);
 
 struct profile {
 	char		 name[PROFILE_NAMELEN];
