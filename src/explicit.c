@@ -38,6 +38,7 @@
 #define EXPLICIT_HEAD_MAX	(64 * 1024)	/* then 431, as Squid */
 #define EXPLICIT_MAX_REQUESTS	16	/* refused requests on one connection */
 #define EXPLICIT_PAGE_MAX	8192
+#define EXPLICIT_LINGER_S	2	/* reading after an answer that closes */
 
 /*
  * A lookup's own memory: evdns runs a cancelled lookup's callback later,
@@ -56,6 +57,8 @@ struct xproxy {
 	struct pxreq		 req;
 	unsigned		 nreq;		/* requests read so far */
 	int			 resolving;
+	int			 lingering;	/* answered; closing softly */
+	enum conn_reason	 linger_reason;
 	int			 drop_auth;	/* credentials were for us */
 	int			 page;		/* BHV_PAGE_* of the answers */
 	struct timeval		 t_req;		/* the head was complete */
@@ -64,6 +67,8 @@ struct xproxy {
 static void explicit_readcb(struct bufferevent *, void *);
 static void explicit_writecb(struct bufferevent *, void *);
 static void explicit_eventcb(struct bufferevent *, short, void *);
+static void explicit_timeout(evutil_socket_t, short, void *);
+static void explicit_cancel_dns(struct conn *);
 
 static uint64_t
 explicit_ms_since(const struct timeval *t0)
@@ -151,6 +156,48 @@ explicit_error_event(struct conn *c, int status, const char *error)
 	evlog_commit(&r);
 }
 
+/* Reads and drops what the client still sends after our last answer. */
+static void
+explicit_discard(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	size_t n = evbuffer_get_length(in);
+
+	c->cli.rx += n;
+	evbuffer_drain(in, n);
+}
+
+/*
+ * After an answer that ends the flow, close as a careful server does
+ * (RFC 9112 9.6): FIN once the answer is out, then read and drop until
+ * the client closes or EXPLICIT_LINGER_S pass. Closing with unread
+ * bytes would send a reset that can destroy the answer in flight (a
+ * client still sending its 80 KiB head, say).
+ */
+static void
+explicit_linger(struct conn *c, enum conn_reason reason)
+{
+	struct xproxy *xp = c->xp;
+	struct timeval tv = { EXPLICIT_LINGER_S, 0 };
+
+	explicit_cancel_dns(c);
+	xp->resolving = 0;
+	xp->lingering = 1;
+	xp->linger_reason = reason;
+	if (xp->timer == NULL &&
+	    (xp->timer = evtimer_new(c->px->base, explicit_timeout, c)) == NULL) {
+		conn_close(c, CONN_R_RESOURCES, ENOMEM, 0, 0);
+		return;
+	}
+	evtimer_add(xp->timer, &tv);
+	bufferevent_setcb(c->cli.bev, explicit_readcb, explicit_writecb,
+	    explicit_eventcb, c);
+	bufferevent_setwatermark(c->cli.bev, EV_WRITE, 0, 0);
+	bufferevent_enable(c->cli.bev, EV_READ | EV_WRITE);
+	explicit_discard(c);
+	explicit_writecb(c->cli.bev, c);
+}
+
 /* A request we will not serve: answer, then the flow ends. */
 static void
 explicit_fail(struct conn *c, int status, const char *error,
@@ -158,8 +205,7 @@ explicit_fail(struct conn *c, int status, const char *error,
 {
 	explicit_error_event(c, status, error);
 	explicit_answer(c, status, 0, NULL, error, 0);
-	explicit_stop(c);
-	behave_end(c, reason, 0);
+	explicit_linger(c, reason);
 }
 
 static void
@@ -180,6 +226,12 @@ explicit_timeout(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	struct xproxy *xp = c->xp;
 
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	if (xp->lingering) {
+		conn_close(c, xp->linger_reason, 0, 0, 0);
+		return;
+	}
 	if (c->state != CONN_ST_PROXY_HEAD || c->bhv.ending)
 		return;
 	if (xp->resolving) {
@@ -192,10 +244,9 @@ explicit_timeout(evutil_socket_t fd, short what, void *arg)
 		jsonw_u64(j, "ms", explicit_ms_since(&xp->t_req));
 		jsonw_i64(j, "status", 504);
 		evlog_commit(&r);
-		explicit_stop(c);	/* cancels the lookup */
 		explicit_answer(c, 504, 0, NULL, "the target's name did not "
 		    "resolve in time", 0);
-		behave_end(c, CONN_R_RESOLVE_FAILED, 0);
+		explicit_linger(c, CONN_R_RESOLVE_FAILED);
 		return;
 	}
 	/* A silent client: Squid answers nothing either. */
@@ -270,8 +321,7 @@ explicit_refused(struct conn *c, size_t headlen, int keep)
 	c->cli.rx += headlen;
 	evbuffer_drain(in, headlen);
 	if (!keep || c->xp->nreq >= EXPLICIT_MAX_REQUESTS) {
-		explicit_stop(c);
-		behave_end(c, CONN_R_REJECTED, 0);
+		explicit_linger(c, CONN_R_REJECTED);
 		return;
 	}
 	explicit_arm_timer(c);
@@ -395,6 +445,12 @@ explicit_readcb(struct bufferevent *bev, void *arg)
 	char *head;
 	int rc;
 
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	if (c->xp->lingering) {
+		explicit_discard(c);
+		return;
+	}
 	if (c->state != CONN_ST_PROXY_HEAD || c->xp->resolving ||
 	    c->bhv.ending || len == 0)
 		return;
@@ -432,7 +488,19 @@ explicit_writecb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (c->state != CONN_ST_CLOSED && c->bhv.ending)
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	if (c->xp->lingering) {
+		if (c->cli.shut || evbuffer_get_length(
+		    bufferevent_get_output(bev)) > 0)
+			return;
+		c->cli.shut = 1;
+		(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+		if (c->cli.eof)
+			conn_close(c, c->xp->linger_reason, 0, 0, 0);
+		return;
+	}
+	if (c->bhv.ending)
 		behave_drained(c);
 }
 
@@ -444,6 +512,17 @@ explicit_eventcb(struct bufferevent *bev, short what, void *arg)
 
 	if (c->state == CONN_ST_CLOSED)
 		return;
+	if (c->xp->lingering) {
+		/* The answer is out or lost; nothing more to wait for. */
+		if (what & BEV_EVENT_EOF) {
+			c->cli.eof = 1;
+			explicit_discard(c);
+			if (!c->cli.shut)
+				return;	/* the FIN follows the answer */
+		}
+		conn_close(c, c->xp->linger_reason, 0, 0, 0);
+		return;
+	}
 	if (what & BEV_EVENT_ERROR) {
 		conn_close(c, err == ECONNRESET || err == EPIPE ?
 		    CONN_R_CLIENT_RESET : CONN_R_CLIENT_ERROR,
@@ -530,8 +609,7 @@ explicit_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 			evutil_freeaddrinfo(ai);
 		explicit_answer(c, status, 0, NULL, "the target's name does "
 		    "not resolve", 0);
-		explicit_stop(c);
-		behave_end(c, CONN_R_RESOLVE_FAILED, 0);
+		explicit_linger(c, CONN_R_RESOLVE_FAILED);
 		return;
 	}
 	memset(&c->server, 0, sizeof(c->server));
@@ -602,23 +680,31 @@ explicit_resolve(struct conn *c)
 		d->q = q;
 }
 
-void
-explicit_stop(struct conn *c)
+static void
+explicit_cancel_dns(struct conn *c)
 {
 	struct xproxy *xp = c->xp;
 	struct xproxy_dns *d;
 
-	if (xp == NULL)
-		return;
-	if (xp->timer != NULL)
-		event_free(xp->timer);
-	xp->timer = NULL;
 	if ((d = xp->dns) != NULL) {
 		xp->dns = NULL;
 		d->c = NULL;	/* its callback frees it */
 		if (d->q != NULL)
 			evdns_getaddrinfo_cancel(d->q);
 	}
+}
+
+void
+explicit_stop(struct conn *c)
+{
+	struct xproxy *xp = c->xp;
+
+	if (xp == NULL)
+		return;
+	if (xp->timer != NULL)
+		event_free(xp->timer);
+	xp->timer = NULL;
+	explicit_cancel_dns(c);
 	xp->resolving = 0;
 }
 
@@ -723,13 +809,9 @@ explicit_connect_failed(struct conn *c, enum conn_reason reason, int err)
 	if (c->connect_timer != NULL)
 		event_free(c->connect_timer);
 	c->connect_timer = NULL;
-	bufferevent_setcb(c->cli.bev, explicit_readcb, explicit_writecb,
-	    explicit_eventcb, c);
 	explicit_answer(c, status, 0, NULL, status == 504 ?
 	    "the target did not answer in time" :
 	    "the target refused or could not be reached", 0);
 	/* What the client sent for the target goes nowhere. */
-	evbuffer_drain(bufferevent_get_input(c->cli.bev),
-	    evbuffer_get_length(bufferevent_get_input(c->cli.bev)));
-	behave_end(c, reason, 0);
+	explicit_linger(c, reason);
 }

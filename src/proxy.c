@@ -159,7 +159,7 @@ proxy_listen_explicit(struct proxy *px, char *err, size_t errlen)
 	    DNS_OPTION_MISC, "/etc/resolv.conf") != 0)
 		log_debug("no usable /etc/resolv.conf: /etc/hosts and "
 		    "addresses only");
-	if (evdns_base_load_hosts(px->dns, NULL) != 0)
+	if (evdns_base_load_hosts(px->dns, "/etc/hosts") != 0)
 		log_debug("cannot read /etc/hosts");
 	return 0;
 }

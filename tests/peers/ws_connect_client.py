@@ -45,10 +45,10 @@ async def run(args):
     t0 = time.monotonic()
     s, status, head = tunnel(args.proxy, u.hostname, port, args.user,
                              args.timeout)
-    res = {"proxy_status": status}
+    res = {"proxy_status": status, "proxy_head": head}
     if " 200 " not in status + " ":
         s.close()
-        res.update(result="refused", proxy_head=head)
+        res.update(result="refused")
         return res
     s.setblocking(False)
     ctx = None
