@@ -72,6 +72,9 @@ cfgfile_key(struct settings *s, const char *k, const char *v, const char **why)
 			return 0;
 		return settings_set_listen(s, v, why);
 	}
+	if (strcmp(k, "explicit") == 0)
+		return (s->set & SET_EXPLICIT) ? 0 :
+		    settings_set_explicit(s, v, why);
 	if (strcmp(k, "redirect") == 0) {
 		if (s->set & SET_REDIRECT)
 			return 0;

@@ -20,9 +20,11 @@ struct profile;
 struct profile_set;
 struct wsfilter;
 struct proxy;
+struct xproxy;
 
 enum conn_state {
 	CONN_ST_INIT = 0,	/* accepted; original destination looked up */
+	CONN_ST_PROXY_HEAD,	/* explicit proxy: reading the request to it */
 	CONN_ST_CONNECTING,	/* upstream connect in flight; client bytes wait */
 	CONN_ST_SNIFF,		/* connected; waiting to classify first bytes */
 	CONN_ST_HTTP,		/* HTTP behaviours: first request and response heads */
@@ -65,6 +67,10 @@ enum conn_reason {
 	CONN_R_AFTER_101,
 	CONN_R_GATEWAY_TIMEOUT,	/* held bytes, no answer: the proxy's 504 */
 	CONN_R_BAD_GATEWAY,	/* the server's bytes made no response: 502 */
+	CONN_R_BAD_REQUEST,	/* explicit: the request to the proxy was bad */
+	CONN_R_HEAD_TIMEOUT,	/* explicit: no complete request head in time */
+	CONN_R_RESOLVE_FAILED,	/* explicit: the target's name did not resolve */
+	CONN_R_CONNECT_RESET,	/* explicit: 200 to CONNECT, then a reset */
 	CONN_R_MAX
 };
 
@@ -149,12 +155,23 @@ struct conn {
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
 	size_t			 bufmax;
+	struct xproxy		*xp;		/* explicit proxy flows only */
 	TAILQ_ENTRY(conn)	 entry;
 };
 
 const char *conn_state_name(enum conn_state);
 const char *conn_reason_name(enum conn_reason);
 void	conn_accept(struct proxy *, int fd, const struct sockaddr *, int);
+/* A flow for an accepted socket, not yet logged; NULL if it was closed.
+ * local gets the socket's own address. */
+struct conn *conn_new(struct proxy *, int fd, const struct sockaddr *, int,
+	    struct sockaddr_storage *local);
+void	conn_log_open(struct conn *, const struct sockaddr *local);
+/* Connects upstream to c->server; failures end in conn_connect_failed. */
+void	conn_connect(struct conn *);
+/* The upstream connect failed: a reset for the client, or (explicit
+ * proxy) an error page. */
+void	conn_connect_failed(struct conn *, enum conn_reason, int err);
 void	conn_set_state(struct conn *, enum conn_state);
 /* Ends the flow; rst_cli/rst_srv send a reset instead of a FIN. */
 void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
@@ -215,6 +232,14 @@ void	h1relay_client(struct conn *);
 void	h1relay_server(struct conn *);
 void	h1relay_stop(struct conn *);
 void	behave_stop(struct conn *);
+
+/* explicit.c: the explicit proxy (requests to the proxy itself). */
+void	explicit_accept(struct proxy *, int fd, const struct sockaddr *, int);
+/* Upstream connected: answers CONNECT. 1 if it took the flow over. */
+int	explicit_connected(struct conn *);
+/* Answers a failed connect with 502 or 504 and ends the flow. */
+void	explicit_connect_failed(struct conn *, enum conn_reason, int err);
+void	explicit_stop(struct conn *);
 
 /* relay.c: moves bytes between the sides. */
 void	relay_setup_callbacks(struct conn *);

@@ -399,7 +399,8 @@ h1relay_not_a_request(struct conn *c, int err)
 	jsonw_str(j, "name", bhv_name(b != NULL ? b->kind : BHV_AFTER_101));
 	jsonw_str(j, "dir", "up");
 	jsonw_str(j, "action", "http");
-	jsonw_str(j, "error", err == 0 ? "head too large" : h1_strerror(err));
+	jsonw_str(j, "error", err == 0 ? "head too large" : err == H1_E_MAX ?
+	    "no request starts so" : h1_strerror(err));
 	jsonw_u64(j, "offset", c->cli.rx);
 	jsonw_u64(j, "bytes", evbuffer_get_length(in));
 	jsonw_i64(j, "status", 400);
@@ -612,6 +613,9 @@ h1relay_client(struct conn *c)
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return;
 	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
+	if (rc == 0 && c->h1.keep_http &&
+	    !h1_may_start(head, evbuffer_get_length(in), H1_REQUEST))
+		rc = -H1_E_MAX;	/* a frame, not a request: no need to wait */
 	if (rc == 0) {
 		free(h);
 		return;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "profile.h"
 
 static const char *const bhv_names[BHV_MAX] = {
@@ -27,6 +28,9 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_UNDECLARED_BODY] = "undeclared-body",
 	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
 	[BHV_WS_FRAME] = "ws-frame",
+	[BHV_CONNECT_PORTS] = "connect-ports",
+	[BHV_PROXY_AUTH] = "proxy-auth",
+	[BHV_CONNECT_REPLY] = "connect-reply",
 };
 
 int
@@ -49,8 +53,17 @@ bhv_is_http(enum bhv_kind k)
 	}
 }
 
+int
+bhv_is_explicit(enum bhv_kind k)
+{
+	return k >= BHV_CONNECT_PORTS && k <= BHV_CONNECT_REPLY;
+}
+
+static int profile_page(struct behaviour *, const char *, const char **);
+
 static int profile_duration(const char *, uint32_t *);
 static int profile_size(const char *, uint64_t *);
+static int profile_copy(char *, size_t, const char *, const char **);
 
 static int
 profile_copy(char *dst, size_t cap, const char *v, const char **err)
@@ -228,19 +241,8 @@ bad_ops:
 		}
 		return 0;
 	case BHV_REJECT_UPGRADE:
-		if (strcmp(k, "page") == 0) {
-			if (strcmp(v, "squid") == 0)
-				b->page = BHV_PAGE_SQUID;
-			else if (strcmp(v, "haproxy") == 0)
-				b->page = BHV_PAGE_HAPROXY;
-			else if (strcmp(v, "plain") == 0)
-				b->page = BHV_PAGE_PLAIN;
-			else {
-				*err = "page is squid, haproxy or plain";
-				return -1;
-			}
-			return 1;
-		}
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
 		if (strcmp(k, "when") == 0) {
 			if (strcmp(v, "no-key") == 0)
 				b->flags |= BHV_F_NO_KEY_ONLY;
@@ -251,9 +253,70 @@ bad_ops:
 			return 1;
 		}
 		return 0;
+	case BHV_CONNECT_PORTS:
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
+		return 0;
+	case BHV_PROXY_AUTH:
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
+		if (strcmp(k, "realm") == 0) {
+			if (strchr(v, '"') != NULL || strchr(v, '\\') != NULL) {
+				*err = "realm cannot hold '\"' or '\\'";
+				return -1;
+			}
+			return profile_copy(b->realm, sizeof(b->realm), v, err) ?
+			    -1 : 1;
+		}
+		if (strcmp(k, "user") == 0) {
+			/* RFC 7617 2: a user-id cannot contain a colon. */
+			if (strchr(v, ':') != NULL || *v == '\0') {
+				*err = "user is not empty and has no ':'";
+				return -1;
+			}
+			return profile_copy(b->user, sizeof(b->user), v, err) ?
+			    -1 : 1;
+		}
+		if (strcmp(k, "password") == 0)
+			return profile_copy(b->pass, sizeof(b->pass), v, err) ?
+			    -1 : 1;
+		return 0;
+	case BHV_CONNECT_REPLY:
+		if (strcmp(k, "agent") == 0)
+			return profile_copy(b->agent, sizeof(b->agent), v, err) ?
+			    -1 : 1;
+		if (strcmp(k, "tunnel") == 0) {
+			if (strcmp(v, "opaque") == 0)
+				b->flags |= BHV_F_OPAQUE;
+			else if (strcmp(v, "inspect") == 0)
+				b->flags &= ~BHV_F_OPAQUE;
+			else {
+				*err = "tunnel is inspect or opaque";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
 	default:
 		return 0;
 	}
+}
+
+static int
+profile_page(struct behaviour *b, const char *v, const char **err)
+{
+	if (strcmp(v, "squid") == 0)
+		b->page = BHV_PAGE_SQUID;
+	else if (strcmp(v, "haproxy") == 0 && b->kind == BHV_REJECT_UPGRADE)
+		b->page = BHV_PAGE_HAPROXY;
+	else if (strcmp(v, "plain") == 0)
+		b->page = BHV_PAGE_PLAIN;
+	else {
+		*err = b->kind == BHV_REJECT_UPGRADE ?
+		    "page is squid, haproxy or plain" : "page is squid or plain";
+		return -1;
+	}
+	return 0;
 }
 
 const char *
@@ -553,8 +616,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	b.kind = (enum bhv_kind)i;
 	if (b.kind == BHV_STRIP_HOP || b.kind == BHV_HTTP10 ||
-	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY)
+	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY ||
+	    bhv_is_explicit(b.kind))
 		b.dir = BHV_DIR_UP;	/* they act on requests */
+	if (b.kind == BHV_PROXY_AUTH)
+		strcpy(b.realm, "proxysim");
 	if (b.kind == BHV_AFTER_101)
 		b.dir = BHV_DIR_DOWN;
 	if (b.kind == BHV_REJECT_UPGRADE)
@@ -650,6 +716,34 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
+		case BHV_CONNECT_PORTS: {
+			struct portlist pl;
+
+			if (addr_parse_ports(tok, &pl, err) != 0 ||
+			    profile_copy(b.ports, sizeof(b.ports), tok, err) != 0)
+				return -1;
+			break;
+		}
+		case BHV_PROXY_AUTH:
+			if (strcmp(tok, "ntlm") == 0)
+				b.flags |= BHV_F_NTLM;
+			else if (strcmp(tok, "negotiate") == 0)
+				b.flags |= BHV_F_NEGOTIATE;
+			else if (strcmp(tok, "basic") != 0) {
+				*err = "proxy-auth takes basic, ntlm or negotiate";
+				return -1;
+			}
+			break;
+		case BHV_CONNECT_REPLY:
+			if (strcmp(tok, "http10") == 0)
+				b.flags |= BHV_F_HTTP10;
+			else if (strcmp(tok, "reset") == 0)
+				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "http11") != 0) {
+				*err = "connect-reply takes http11, http10 or reset";
+				return -1;
+			}
+			break;
 		default:
 			*err = "this behaviour takes no value, only key=value";
 			return -1;
@@ -675,6 +769,12 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {
 		*err = "slicer: variation must be smaller than the size";
+		return -1;
+	}
+	if (b.kind == BHV_PROXY_AUTH &&
+	    !(b.flags & (BHV_F_NTLM | BHV_F_NEGOTIATE)) &&
+	    (b.user[0] == '\0')) {
+		*err = "proxy-auth basic needs user= (and password=)";
 		return -1;
 	}
 	if (bhv_is_http(b.kind))

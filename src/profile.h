@@ -44,6 +44,10 @@ enum bhv_kind {
 	/* WebSocket frames after an RFC 6455 101 (wsfilter.c). */
 	BHV_WS_DROP_CONTROL,	/* drop control frames of `ops` */
 	BHV_WS_FRAME,		/* drop or truncate the nth data frame */
+	/* Explicit proxy policies: act on the request to the proxy itself. */
+	BHV_CONNECT_PORTS,	/* CONNECT allowed to these ports only: 403 */
+	BHV_PROXY_AUTH,		/* 407 until Proxy-Authorization is right */
+	BHV_CONNECT_REPLY,	/* how a CONNECT is answered: 1.1, 1.0, reset */
 	BHV_MAX
 };
 
@@ -68,6 +72,11 @@ enum bhv_action {
 #define BHV_F_KEEP_HTTP		0x0800	/* after-101: parse the next request */
 #define BHV_F_NEXT		0x1000	/* undeclared body: the next message */
 #define BHV_F_TRUNCATE		0x2000	/* ws-frame: truncate, not drop */
+#define BHV_F_OPAQUE		0x4000	/* connect-reply: no HTTP behaviours
+					 * inside the tunnel */
+#define BHV_F_HTTP10		0x8000	/* connect-reply: HTTP/1.0 200 */
+#define BHV_F_NTLM		0x10000	/* proxy-auth: NTLM, never accepted */
+#define BHV_F_NEGOTIATE		0x20000	/* proxy-auth: Negotiate, never accepted */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1
@@ -96,10 +105,17 @@ struct behaviour {
 	char		 add[120];	/* strip: a header line to add */
 	char		 conn[40];	/* strip: a Connection value to add */
 	char		 to[16];	/* cneonction: the new name */
+	char		 ports[120];	/* connect-ports: the list, as given */
+	char		 realm[80];	/* proxy-auth basic */
+	char		 user[64];	/* proxy-auth basic */
+	char		 pass[64];
+	char		 agent[80];	/* connect-reply: a Proxy-agent value */
 };
 
 /* Does the profile act on HTTP (and so hold bytes until classified)? */
 int	bhv_is_http(enum bhv_kind);
+/* Is it a policy of the explicit proxy (acting before any connect)? */
+int	bhv_is_explicit(enum bhv_kind);
 
 struct profile {
 	char		 name[PROFILE_NAMELEN];

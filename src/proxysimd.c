@@ -39,9 +39,13 @@ usage(FILE *f)
 	fprintf(f,
 "Usage: proxysimd [OPTIONS]\n"
 "A transparent middlebox that relays (and, with a profile, misbehaves on)\n"
-"TCP flows redirected to it by iptables. Events go to the JSON log.\n"
+"TCP flows redirected to it by iptables, and optionally an explicit HTTP\n"
+"proxy (CONNECT, absolute-form GET). Events go to the JSON log.\n"
 "\n"
 "  -l, --listen [ADDR:]PORT  listen here (default %u on IPv4 and IPv6)\n"
+"  -x, --explicit [ADDR:]PORT  also an explicit proxy here (default address\n"
+"                            127.0.0.1); with -x and neither -l nor -r,\n"
+"                            only the explicit proxy listens\n"
 "  -r, --redirect IFACE      install capture rules for TCP arriving on IFACE\n"
 "                            (repeatable); removed again on exit\n"
 "      --ports LIST          ports to capture, e.g. 80,443,8000-8010\n"
@@ -107,6 +111,7 @@ parse_args(int argc, char **argv, struct settings *s)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "explicit", required_argument, NULL, 'x' },
 		{ "redirect", required_argument, NULL, 'r' },
 		{ "ports", required_argument, NULL, OPT_PORTS },
 		{ "tproxy", no_argument, NULL, OPT_TPROXY },
@@ -132,7 +137,7 @@ parse_args(int argc, char **argv, struct settings *s)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:dvqhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":l:x:r:P:c:L:dvqhV", longopts,
 	    NULL)) != -1) {
 		char shortopt[3] = { '-', (char)optopt, '\0' };
 		const char *last = optind > 0 && optind <= argc ?
@@ -145,6 +150,11 @@ parse_args(int argc, char **argv, struct settings *s)
 			if (settings_set_listen(s, optarg, &why) != 0)
 				usage_error("--listen", optarg, why);
 			s->set |= SET_LISTEN;
+			break;
+		case 'x':
+			if (settings_set_explicit(s, optarg, &why) != 0)
+				usage_error("--explicit", optarg, why);
+			s->set |= SET_EXPLICIT;
 			break;
 		case 'r':
 			if (settings_add_iface(s, optarg, &why) != 0)
@@ -366,9 +376,11 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	    next.nifaces != px.cfg.nifaces || next.tproxy != px.cfg.tproxy ||
 	    memcmp(&next.ports, &px.cfg.ports, sizeof(next.ports)) != 0 ||
 	    memcmp(next.ifaces, px.cfg.ifaces, sizeof(next.ifaces)) != 0 ||
-	    next.mark != px.cfg.mark)
-		log_warnx("reload: listen, redirect, ports, tproxy and mark "
-		    "take effect only on restart");
+	    next.mark != px.cfg.mark || next.explicit_on != px.cfg.explicit_on ||
+	    memcmp(&next.explicit_addr, &px.cfg.explicit_addr,
+	    sizeof(next.explicit_addr)) != 0)
+		log_warnx("reload: listen, explicit, redirect, ports, tproxy "
+		    "and mark take effect only on restart");
 	px.cfg.max_flows = next.max_flows;
 	px.cfg.connect_timeout_ms = next.connect_timeout_ms;
 	px.cfg.buffer_size = next.buffer_size;
@@ -394,6 +406,13 @@ log_daemon_event(const char *event)
 	j = evlog_begin(&r, event, 0);
 	jsonw_str(j, "version", PACKAGE_VERSION);
 	jsonw_str(j, "mode", intercept_mode_name(px.mode));
+	if (px.cfg.explicit_on) {
+		char a[ADDR_STRLEN];
+
+		jsonw_str(j, "explicit", addr_format(
+		    (struct sockaddr *)&px.cfg.explicit_addr, a, sizeof(a)));
+		jsonw_bool(j, "transparent", settings_transparent(&px.cfg));
+	}
 	jsonw_str(j, "profile", px.profile->name);
 	if (rules_installed)
 		jsonw_str(j, "rules", rules_tag);

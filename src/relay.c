@@ -337,6 +337,7 @@ relay_readcb(struct bufferevent *bev, void *arg)
 		break;
 	}
 	case CONN_ST_INIT:
+	case CONN_ST_PROXY_HEAD:	/* explicit.c has its own callbacks */
 	case CONN_ST_CLOSED:
 	case CONN_ST_MAX:
 		break;
@@ -376,6 +377,8 @@ relay_connected(struct conn *c)
 {
 	conn_upstream_connected(c);
 	bufferevent_enable(c->srv.bev, EV_READ);
+	if (c->xp != NULL && explicit_connected(c))
+		return;
 	if (!c->prof->needs_sniff && !c->rule_pending) {
 		relay_tunnel(c);
 		return;
@@ -403,12 +406,10 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_ERROR) {
 		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
-			/* A transparent proxy has no channel for an error
-			 * page: the client gets a reset. */
-			conn_close(c, err == ECONNREFUSED ?
+			/* A reset, or the explicit proxy's error page. */
+			conn_connect_failed(c, err == ECONNREFUSED ?
 			    CONN_R_CONNECT_REFUSED : err == ETIMEDOUT ?
-			    CONN_R_CONNECT_TIMEOUT : CONN_R_CONNECT_ERROR, err,
-			    1, 0);
+			    CONN_R_CONNECT_TIMEOUT : CONN_R_CONNECT_ERROR, err);
 			return;
 		}
 		if (err == ECONNRESET || err == EPIPE)

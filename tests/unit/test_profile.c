@@ -80,6 +80,38 @@ main(void)
 	bad(p, "limit-data 5 dir=sideways", "dir is");
 	bad(p, "", "empty");
 
+	/* The explicit proxy's policies. */
+	p = profile_add(ps, "ex", "test", &err);
+	ok(add(p, "connect-ports 443,8000-8010 page=squid") == 0, "connect-ports");
+	ok(strcmp(p->bhv[0].ports, "443,8000-8010") == 0 &&
+	    p->bhv[0].page == BHV_PAGE_SQUID && p->bhv[0].dir == BHV_DIR_UP,
+	    "... the list kept, Squid's page");
+	ok(!p->needs_sniff && bhv_is_explicit(p->bhv[0].kind) &&
+	    !bhv_is_http(p->bhv[0].kind), "policies hold no bytes back");
+	ok(add(p, "proxy-auth basic realm=\"lab proxy\" user=alice password=s3:cret") == 0,
+	    "proxy-auth basic");
+	ok(strcmp(p->bhv[1].realm, "lab proxy") == 0 &&
+	    strcmp(p->bhv[1].user, "alice") == 0 &&
+	    strcmp(p->bhv[1].pass, "s3:cret") == 0, "... realm, user, password");
+	ok(add(p, "proxy-auth ntlm") == 0 && (p->bhv[2].flags & BHV_F_NTLM),
+	    "proxy-auth ntlm");
+	ok(add(p, "proxy-auth negotiate") == 0 &&
+	    (p->bhv[3].flags & BHV_F_NEGOTIATE), "proxy-auth negotiate");
+	ok(add(p, "connect-reply http10 agent=\"Mini/1.0\" tunnel=opaque") == 0 &&
+	    (p->bhv[4].flags & BHV_F_HTTP10) && (p->bhv[4].flags & BHV_F_OPAQUE) &&
+	    strcmp(p->bhv[4].agent, "Mini/1.0") == 0, "connect-reply http10");
+	ok(add(p, "connect-reply reset") == 0 && (p->bhv[5].flags & BHV_F_RESET),
+	    "connect-reply reset");
+	bad(p, "connect-ports", "needs a value");
+	bad(p, "connect-ports 0", "port");
+	bad(p, "connect-ports 443 page=haproxy", "page is squid or plain");
+	bad(p, "proxy-auth basic", "needs user=");
+	bad(p, "proxy-auth digest", "basic, ntlm or negotiate");
+	bad(p, "proxy-auth basic user=a:b password=c", "':'");
+	bad(p, "proxy-auth basic user=a realm=x\\y", "realm");
+	bad(p, "connect-reply http2", "http11, http10 or reset");
+	bad(p, "connect-reply http11 tunnel=maybe", "inspect or opaque");
+
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
 	ok(cfgfile_parse_string("[profile short]\nsummary = a test\n"
