@@ -51,6 +51,8 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_REJECTED] = "rejected",
 	[CONN_R_AFTER_101] = "after_101",
 	[CONN_R_GATEWAY_TIMEOUT] = "gateway_timeout",
+	[CONN_R_SNI_DENIED] = "sni_denied",
+	[CONN_R_TLS_RESET] = "tls_reset_after_hello",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -170,6 +172,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	c->connect_timer = NULL;
 	behave_stop(c);
 	h1relay_stop(c);
+	tlsflow_stop(c);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)

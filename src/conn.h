@@ -15,6 +15,7 @@
 #include "sniff.h"
 
 struct bufferevent;
+struct evbuffer;
 struct event;
 struct profile;
 struct profile_set;
@@ -63,6 +64,8 @@ enum conn_reason {
 	CONN_R_REJECTED,	/* the proxy answered the request itself */
 	CONN_R_AFTER_101,
 	CONN_R_GATEWAY_TIMEOUT,	/* held bytes, no answer: the proxy's 504 */
+	CONN_R_SNI_DENIED,	/* sni-deny, sni-allow */
+	CONN_R_TLS_RESET,	/* tls-reset-after-hello */
 	CONN_R_MAX
 };
 
@@ -89,6 +92,9 @@ struct h1relay {
 	struct event		*hold_timer;	/* then a 504 */
 };
 
+struct tlsflow;
+struct tlshello;
+
 struct conn {
 	uint64_t		 id;
 	enum conn_state		 state;
@@ -102,6 +108,7 @@ struct conn {
 	enum sniff_proto	 proto;
 	unsigned char		 sniff[64];	/* the client's first bytes */
 	size_t			 sniff_len;
+	struct tlsflow		*tls;		/* a TLS flow's hello (tlsflow.c) */
 	struct timeval		 t_open;
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
@@ -139,6 +146,17 @@ void	h1relay_client(struct conn *);
 void	h1relay_server(struct conn *);
 void	h1relay_stop(struct conn *);
 void	behave_stop(struct conn *);
+
+/* tlsflow.c: the ClientHello and the TLS behaviours. */
+void	tlsflow_start(struct conn *);
+/* How many of len bytes in `in` (side s's, at its stream offset rx) may
+ * be relayed now; it may drain what a behaviour swallows. */
+size_t	tlsflow_pump(struct side *, struct evbuffer *, size_t len);
+int	tlsflow_holding(const struct conn *);
+void	tlsflow_stop(struct conn *);
+/* The flow's parsed ClientHello (SNI, ALPN, versions), or NULL while
+ * unknown, or if it was not TLS or not well-formed. */
+const struct tlshello *tlsflow_hello(const struct conn *);
 
 /* relay.c: moves bytes between the sides. */
 void	relay_setup_callbacks(struct conn *);

@@ -21,12 +21,60 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
 	[BHV_AFTER_101] = "after-101",
 	[BHV_UNDECLARED_BODY] = "undeclared-body",
+	[BHV_TLS_RESET_HELLO] = "tls-reset-after-hello",
+	[BHV_TLS_STALL] = "tls-stall-after-server-hello",
+	[BHV_SNI_DENY] = "sni-deny",
+	[BHV_SNI_ALLOW] = "sni-allow",
 };
 
 int
 bhv_is_http(enum bhv_kind k)
 {
-	return k >= BHV_STRIP_HOP && k < BHV_MAX;
+	return k >= BHV_STRIP_HOP && k <= BHV_UNDECLARED_BODY;
+}
+
+int
+bhv_is_tls(enum bhv_kind k)
+{
+	return k >= BHV_TLS_RESET_HELLO && k <= BHV_SNI_ALLOW;
+}
+
+/* "server1.lab,*.blocked.lab": names and *.suffix patterns. */
+static int
+profile_names(char *dst, size_t cap, const char *v, const char **err)
+{
+	const char *p;
+	size_t n = 0;
+
+	if (strlen(v) >= cap) {
+		*err = "name list too long";
+		return -1;
+	}
+	for (p = v; ; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (n == 0) {
+				*err = "empty name in the list";
+				return -1;
+			}
+			if (*p == '\0')
+				break;
+			n = 0;
+			continue;
+		}
+		if (*p == '*' && !(n == 0 && p[1] == '.')) {
+			*err = "'*' only as a leading \"*.\" (*.example.lab)";
+			return -1;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '*')) {
+			*err = "names are letters, digits, '-', '.', '_'";
+			return -1;
+		}
+		n++;
+	}
+	strcpy(dst, v);
+	return 0;
 }
 
 static int profile_duration(const char *, uint32_t *);
@@ -441,8 +489,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	if (b.kind == BHV_STRIP_HOP || b.kind == BHV_HTTP10 ||
 	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY)
 		b.dir = BHV_DIR_UP;	/* they act on requests */
-	if (b.kind == BHV_AFTER_101)
+	if (b.kind == BHV_AFTER_101 || b.kind == BHV_TLS_STALL)
 		b.dir = BHV_DIR_DOWN;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW)
+		b.dir = BHV_DIR_UP;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
 	if (b.kind == BHV_CNEONCTION)
@@ -491,6 +542,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
+		case BHV_SNI_DENY:
+		case BHV_SNI_ALLOW:
+			if (profile_names(b.names, sizeof(b.names), tok, err) != 0)
+				return -1;
+			break;
 		case BHV_UNDECLARED_BODY:
 			if (strcmp(tok, "drop") == 0)
 				b.flags |= BHV_F_DROP;
@@ -509,12 +565,16 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		}
 	}
 	if (!have_arg && (b.kind < BHV_BLACKHOLE || b.kind == BHV_AFTER_101 ||
-	    b.kind == BHV_UNDECLARED_BODY)) {
+	    b.kind == BHV_UNDECLARED_BODY || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW)) {
 		*err = "this behaviour needs a value";
 		return -1;
 	}
 	if (bhv_is_http(b.kind))
 		p->needs_sniff = 1;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW)
+		p->needs_sniff = p->needs_hello = 1;
 	p->bhv[p->nbhv++] = b;
 	return 0;
 }

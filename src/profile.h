@@ -35,6 +35,11 @@ enum bhv_kind {
 	BHV_REJECT_UPGRADE,	/* the proxy answers an upgrade itself */
 	BHV_AFTER_101,		/* after forwarding a 101: close or reset */
 	BHV_UNDECLARED_BODY,	/* bytes after a bodiless request head */
+	/* TLS without decryption: act on the ClientHello (tlsflow.c). */
+	BHV_TLS_RESET_HELLO,	/* relay the ClientHello, then reset both ends */
+	BHV_TLS_STALL,		/* relay the server's first record, then nothing */
+	BHV_SNI_DENY,		/* reset when the SNI matches `names` */
+	BHV_SNI_ALLOW,		/* reset unless the SNI matches `names` */
 	BHV_MAX
 };
 
@@ -78,10 +83,13 @@ struct behaviour {
 	char		 add[120];	/* strip: a header line to add */
 	char		 conn[40];	/* strip: a Connection value to add */
 	char		 to[16];	/* cneonction: the new name */
+	char		 names[160];	/* sni-deny, sni-allow: "a.lab,*.b.lab" */
 };
 
 /* Does the profile act on HTTP (and so hold bytes until classified)? */
 int	bhv_is_http(enum bhv_kind);
+/* Does it act on a TLS ClientHello (and so hold bytes until parsed)? */
+int	bhv_is_tls(enum bhv_kind);
 
 struct profile {
 	char		 name[PROFILE_NAMELEN];
@@ -89,6 +97,7 @@ struct profile {
 	char		 source[PROFILE_TEXTLEN];	/* the product it imitates */
 	char		 origin[PROFILE_TEXTLEN];	/* file:line it came from */
 	int		 needs_sniff;	/* hold bytes until classified */
+	int		 needs_hello;	/* hold TLS bytes until the ClientHello */
 	size_t		 nbhv;
 	struct behaviour bhv[PROFILE_MAX_BHV];
 };

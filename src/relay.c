@@ -53,6 +53,8 @@ relay_classify(struct conn *c, int force)
 		c->proto = SNIFF_OTHER;
 	if (c->proto == SNIFF_NEED_MORE)
 		return;
+	if (c->proto == SNIFF_TLS)
+		tlsflow_start(c);
 	j = evlog_begin(&r, "classify", c->id);
 	jsonw_str(j, "proto", sniff_name(c->proto));
 	if (c->proto == SNIFF_TLS)
@@ -128,6 +130,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
+	if (c->tls != NULL && (len = tlsflow_pump(s, in, len)) == 0)
+		return;	/* held for the ClientHello, or swallowed */
 	admit = behave_admit(c, s, len);
 	if (admit == SIZE_MAX) {
 		/* A blackhole: read and counted, never relayed. */
@@ -135,7 +139,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (admit == len && evbuffer_get_length(out) == 0 &&
+	if (admit == len && len == evbuffer_get_length(in) &&
+	    evbuffer_get_length(out) == 0 &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
 		/*
@@ -161,7 +166,7 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 			admit = len;
 		}
 	}
-	if (admit < len) {
+	if (admit < evbuffer_get_length(in)) {
 		s->rx += admit;
 		if (admit > 0)
 			evbuffer_remove_buffer(in, out, admit);
@@ -185,6 +190,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 void
 relay_pump(struct side *s)
 {
+	if (s->conn->state == CONN_ST_CLOSED)
+		return;	/* a behaviour ended the flow in this turn */
 	relay_pump_from(s, bufferevent_get_input(s->bev));
 }
 
@@ -212,7 +219,7 @@ relay_top_up(struct side *s)
 	for (rounds = 0; rounds < 4; rounds++) {
 		have = evbuffer_get_length(out);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
-		    c->bhv.ending || have >= c->bufmax)
+		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c))
 			return;
 		room = c->bufmax - have;
 		if (room > sizeof(buf))
