@@ -63,7 +63,8 @@ static const unsigned conn_transitions[CONN_ST_MAX] = {
 	[CONN_ST_SNIFF] = 1u << CONN_ST_HTTP | 1u << CONN_ST_TUNNEL |
 	    1u << CONN_ST_CLOSED,
 	[CONN_ST_HTTP] = 1u << CONN_ST_TUNNEL | 1u << CONN_ST_CLOSED,
-	[CONN_ST_TUNNEL] = 1u << CONN_ST_CLOSED,
+	/* TLS interception starts over on the plaintext (tlsflow.c). */
+	[CONN_ST_TUNNEL] = 1u << CONN_ST_SNIFF | 1u << CONN_ST_CLOSED,
 	[CONN_ST_CLOSED] = 0,
 };
 
@@ -119,7 +120,7 @@ conn_set_rst(struct side *s)
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	evutil_socket_t fd;
 
-	if (s->bev == NULL || (fd = bufferevent_getfd(s->bev)) < 0)
+	if (s->bev == NULL || (fd = relay_side_fd(s)) < 0)
 		return;
 	/* A zero linger makes close() send RST instead of FIN. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));

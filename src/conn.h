@@ -41,6 +41,7 @@ struct side {
 	unsigned int		 shut:1;	/* we sent it FIN */
 	unsigned int		 shut_pending:1; /* FIN once output drains */
 	unsigned int		 paused:1;	/* reading stopped: peer full */
+	unsigned int		 tls:1;		/* bev is an OpenSSL filter */
 };
 
 /* Why a flow ended; the names are the event log's "reason" values. */
@@ -153,6 +154,10 @@ void	tlsflow_start(struct conn *);
  * be relayed now; it may drain what a behaviour swallows. */
 size_t	tlsflow_pump(struct side *, struct evbuffer *, size_t len);
 int	tlsflow_holding(const struct conn *);
+/* A TLS side's handshake is done (BEV_EVENT_CONNECTED). */
+void	tlsflow_handshake(struct side *);
+/* A TLS side failed: logs OpenSSL's reasons (tls_error). */
+void	tlsflow_error(struct side *);
 void	tlsflow_stop(struct conn *);
 /* The flow's parsed ClientHello (SNI, ALPN, versions), or NULL while
  * unknown, or if it was not TLS or not well-formed. */
@@ -166,5 +171,9 @@ void	relay_classify(struct conn *, int force);
 /* Relays both directions as they come from now on. */
 void	relay_tunnel(struct conn *);
 void	relay_pump(struct side *);
+/* The socket under a side, and its bytes not yet written (for a TLS
+ * side, the plaintext and the records under it). */
+int	relay_side_fd(const struct side *);
+size_t	relay_outlen(const struct side *);
 
 #endif

@@ -25,6 +25,8 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_TLS_STALL] = "tls-stall-after-server-hello",
 	[BHV_SNI_DENY] = "sni-deny",
 	[BHV_SNI_ALLOW] = "sni-allow",
+	[BHV_TLS_INTERCEPT] = "tls-intercept",
+	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
 };
 
 int
@@ -36,7 +38,7 @@ bhv_is_http(enum bhv_kind k)
 int
 bhv_is_tls(enum bhv_kind k)
 {
-	return k >= BHV_TLS_RESET_HELLO && k <= BHV_SNI_ALLOW;
+	return k >= BHV_TLS_RESET_HELLO && k <= BHV_TLS_INTERCEPT;
 }
 
 /* "server1.lab,*.blocked.lab": names and *.suffix patterns. */
@@ -492,7 +494,7 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	if (b.kind == BHV_AFTER_101 || b.kind == BHV_TLS_STALL)
 		b.dir = BHV_DIR_DOWN;
 	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
-	    b.kind == BHV_SNI_ALLOW)
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
 		b.dir = BHV_DIR_UP;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
@@ -573,8 +575,10 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	if (bhv_is_http(b.kind))
 		p->needs_sniff = 1;
 	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
-	    b.kind == BHV_SNI_ALLOW)
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
 		p->needs_sniff = p->needs_hello = 1;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		p->needs_sniff = 1;	/* it waits for the 101 */
 	p->bhv[p->nbhv++] = b;
 	return 0;
 }

@@ -40,6 +40,9 @@ enum bhv_kind {
 	BHV_TLS_STALL,		/* relay the server's first record, then nothing */
 	BHV_SNI_DENY,		/* reset when the SNI matches `names` */
 	BHV_SNI_ALLOW,		/* reset unless the SNI matches `names` */
+	BHV_TLS_INTERCEPT,	/* terminate TLS both ways (the lab CA) */
+	/* WebSocket frames after a 101, in dir (plain or intercepted). */
+	BHV_WS_DROP_CONTROL,	/* drop ping, pong and close frames */
 	BHV_MAX
 };
 

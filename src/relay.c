@@ -77,6 +77,25 @@ relay_sniff_input(struct conn *c)
 	relay_classify(c, 0);
 }
 
+int
+relay_side_fd(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return bufferevent_getfd(u != NULL ? u : s->bev);
+}
+
+size_t
+relay_outlen(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) +
+	    (u != NULL ? evbuffer_get_length(bufferevent_get_output(u)) : 0);
+}
+
 /* Sends FIN to s now if its output is empty, or once it drains. */
 static void
 relay_shut(struct side *s)
@@ -85,7 +104,7 @@ relay_shut(struct side *s)
 
 	if (s->shut)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0) {
+	if (relay_outlen(s) > 0) {
 		s->shut_pending = 1;
 		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 		bufferevent_enable(s->bev, EV_WRITE);
@@ -93,7 +112,7 @@ relay_shut(struct side *s)
 	}
 	s->shut_pending = 0;
 	s->shut = 1;
-	fd = bufferevent_getfd(s->bev);
+	fd = relay_side_fd(s);
 	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		log_debug("flow %llu: shutdown %s: %s",
 		    (unsigned long long)s->conn->id, s->name, strerror(errno));
@@ -130,7 +149,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
-	if (c->tls != NULL && (len = tlsflow_pump(s, in, len)) == 0)
+	if ((c->tls != NULL || c->h1.resp_done) &&
+	    (len = tlsflow_pump(s, in, len)) == 0)
 		return;	/* held for the ClientHello, or swallowed */
 	admit = behave_admit(c, s, len);
 	if (admit == SIZE_MAX) {
@@ -140,7 +160,7 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		return;
 	}
 	if (admit == len && len == evbuffer_get_length(in) &&
-	    evbuffer_get_length(out) == 0 &&
+	    evbuffer_get_length(out) == 0 && !s->peer->tls &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
 		/*
@@ -219,7 +239,8 @@ relay_top_up(struct side *s)
 	for (rounds = 0; rounds < 4; rounds++) {
 		have = evbuffer_get_length(out);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
-		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c))
+		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c) ||
+		    s->tls)
 			return;
 		room = c->bufmax - have;
 		if (room > sizeof(buf))
@@ -326,8 +347,7 @@ relay_writecb(struct bufferevent *bev, void *arg)
 		/* Input that arrived before the pause may still wait. */
 		relay_pump(s->peer);
 	}
-	if (s->shut_pending &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+	if (s->shut_pending && relay_outlen(s) == 0) {
 		relay_shut(s);
 		relay_check_done(c);
 	}
@@ -360,10 +380,17 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_ST_CLOSED)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
-		relay_connected(c);
+		if (s->tls)
+			tlsflow_handshake(s);
+		else
+			relay_connected(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		if (s->tls) {
+			tlsflow_error(s);
+			err = 0;	/* errno says nothing about TLS */
+		}
 		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
 			/* A transparent proxy has no channel for an error
 			 * page: the client gets a reset. */

@@ -3,23 +3,46 @@
  * gathered (a copy, as they pass, or held back when a behaviour must see
  * the ClientHello first) and parsed by tlshello.c; the result goes to the
  * event log ("tls_client_hello") and to the behaviours that act on it:
- * SNI allow and deny lists, a reset after the ClientHello, and a stall
- * after the server's first record (its ServerHello).
+ * SNI allow and deny lists, a reset after the ClientHello, a stall
+ * after the server's first record (its ServerHello), and interception:
+ * both sides become OpenSSL filters (leaf from tlsca.c toward the
+ * client, a verified connection toward the server) and the plaintext
+ * starts over in SNIFF, so the HTTP behaviours apply inside. Also the
+ * WebSocket frame filter after a 101 (ws-drop-control), plain or not.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "conn.h"
 #include "evlog.h"
 #include "profile.h"
+#include "proxy.h"
+#include "tlsca.h"
 #include "tlshello.h"
+#include "ws.h"
+
+/* The WebSocket frame filter of one direction. */
+struct tlsflow_ws {
+	unsigned char	 hdr[WS_HDR_MAX];
+	size_t		 hdrlen;	/* header bytes gathered */
+	uint64_t	 left;		/* payload bytes left in this frame */
+	int		 dropping;	/* this frame is dropped */
+	int		 broken;	/* unparsable: relayed as is from here */
+	uint64_t	 dropped_frames;
+};
 
 /* Wire bytes gathered at most: the largest hello, in records as small
  * as real stacks split it; past that it is relayed as "incomplete". */
@@ -37,6 +60,12 @@ struct tlsflow {
 	unsigned char		 srv_hdr[6];
 	uint64_t		 srv_first_end;	/* 0 until its header is read */
 	int			 stalled;
+	int			 intercepted;
+	/* The filters own the sockets' bufferevents; we watch them drain. */
+	bufferevent_data_cb	 u_read[2], u_write[2];
+	bufferevent_event_cb	 u_event[2];
+	void			*u_arg[2];
+	struct tlsflow_ws	 ws[2];		/* up, down */
 };
 
 /* Armed behaviour of kind k, or NULL. */
@@ -165,6 +194,8 @@ tlsflow_bhv_event(struct conn *c, const struct behaviour *b,
 	evlog_commit(&r);
 }
 
+static void tlsflow_intercept(struct conn *, const struct behaviour *);
+
 /* The hello is known (or never will be): log it, then act on it. */
 static void
 tlsflow_decide(struct conn *c, const char *result)
@@ -191,6 +222,10 @@ tlsflow_decide(struct conn *c, const char *result)
 		t->pass_up_to = 0;
 		tlsflow_bhv_event(c, b, "rst");
 		behave_end(c, CONN_R_SNI_DENIED, 1);
+		return;
+	}
+	if ((b = tlsflow_find(c, BHV_TLS_INTERCEPT)) != NULL && ok) {
+		tlsflow_intercept(c, b);
 		return;
 	}
 	if ((b = tlsflow_find(c, BHV_TLS_RESET_HELLO)) != NULL && ok) {
@@ -238,6 +273,7 @@ tlsflow_client(struct conn *c, struct evbuffer *in, size_t len)
 {
 	struct tlsflow *t = c->tls;
 	uint64_t left;
+	int was = t->intercepted;
 
 	if (!t->decided && t->len >= c->cli.rx && t->len - c->cli.rx < len) {
 		size_t skip = t->len - c->cli.rx, want = len - skip;
@@ -266,6 +302,8 @@ tlsflow_client(struct conn *c, struct evbuffer *in, size_t len)
 		return 0;
 	if (!t->decided)
 		return t->hold ? 0 : len;
+	if (t->intercepted && !was)
+		return 0;	/* the filter took the hello from `in` */
 	if (t->pass_up_to == UINT64_MAX)
 		return len;
 	left = t->pass_up_to > c->cli.rx ? t->pass_up_to - c->cli.rx : 0;
@@ -322,15 +360,305 @@ tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 	return (size_t)(t->srv_first_end - off);
 }
 
+/*
+ * ws-drop-control after a 101: relays the frames of `in`, leaving out
+ * ping, pong and close frames (ws.c finds the boundaries). Does the
+ * pumping itself, since dropped frames sit between relayed ones.
+ */
+static void
+tlsflow_ws_filter(struct side *s, struct evbuffer *in, size_t len)
+{
+	struct conn *c = s->conn;
+	int up = s == &c->cli;
+	struct tlsflow_ws *w = &c->tls->ws[!up];
+	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
+	struct ws_frame f;
+	size_t n;
+	int rc;
+
+	while (len > 0 && !w->broken) {
+		if (w->left == 0 && w->hdrlen < WS_HDR_MAX) {
+			/* Gather the header (up to 14 bytes) before deciding. */
+			n = WS_HDR_MAX - w->hdrlen < len ? WS_HDR_MAX - w->hdrlen :
+			    len;
+			{
+				unsigned char tmp[WS_HDR_MAX * 2];
+				size_t have = w->hdrlen;
+
+				memcpy(tmp, w->hdr, have);
+				evbuffer_copyout(in, tmp + have, n);
+				rc = ws_frame_parse(tmp, have + n, (up ? WS_F_MASKED :
+				    WS_F_UNMASKED) | WS_F_RSV1 | WS_F_RSV2 |
+				    WS_F_RSV3, (uint64_t)1 << 62, &f);
+				if (rc == 0) {
+					/* Too short: keep what we have, wait. */
+					memcpy(w->hdr, tmp, have + n);
+					w->hdrlen = have + n;
+					s->rx += n;
+					evbuffer_drain(in, n);
+					return;
+				}
+				if (rc < 0) {
+					w->broken = 1;
+					/* Give back the gathered header. */
+					evbuffer_add(out, w->hdr, w->hdrlen);
+					w->hdrlen = 0;
+					break;
+				}
+				w->dropping = f.opcode >= 0x8;
+				if (w->dropping) {
+					struct evlog_rec r;
+					struct jsonw *j = evlog_begin(&r, "behaviour",
+					    c->id);
+
+					jsonw_str(j, "name",
+					    bhv_name(BHV_WS_DROP_CONTROL));
+					jsonw_str(j, "dir", up ? "up" : "down");
+					jsonw_str(j, "opcode", f.opcode == 0x8 ?
+					    "close" : f.opcode == 0x9 ? "ping" :
+					    f.opcode == 0xa ? "pong" : "control");
+					jsonw_u64(j, "payload", f.len);
+					jsonw_str(j, "action", "drop");
+					evlog_commit(&r);
+					w->dropped_frames++;
+					c->bhv.dropped[!up] += f.hdrlen + f.len;
+				} else if (have > 0)
+					evbuffer_add(out, w->hdr, have);
+				/* The header's bytes from `in`: f.hdrlen - have. */
+				n = f.hdrlen - have;
+				if (w->dropping)
+					evbuffer_drain(in, n);
+				else
+					evbuffer_remove_buffer(in, out, n);
+				s->rx += n;
+				len -= n;
+				w->hdrlen = 0;
+				w->left = f.len;
+			}
+			continue;
+		}
+		n = w->left < len ? (size_t)w->left : len;
+		if (w->dropping)
+			evbuffer_drain(in, n);
+		else
+			evbuffer_remove_buffer(in, out, n);
+		s->rx += n;
+		len -= n;
+		w->left -= n;
+	}
+	if (w->broken && len > 0) {
+		s->rx += len;
+		evbuffer_remove_buffer(in, out, len);
+	}
+	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
+		/* Backpressure, as relay_pump_from does. */
+		s->paused = 1;
+		bufferevent_disable(s->bev, EV_READ);
+		bufferevent_setwatermark(s->peer->bev, EV_WRITE, c->bufmax / 2, 0);
+	}
+}
+
 size_t
 tlsflow_pump(struct side *s, struct evbuffer *in, size_t len)
 {
 	struct conn *c = s->conn;
+	const struct behaviour *b;
 
+	if (c->h1.resp_done && c->state == CONN_ST_TUNNEL &&
+	    (b = tlsflow_find(c, BHV_WS_DROP_CONTROL)) != NULL &&
+	    (b->dir & (s == &c->cli ? BHV_DIR_UP : BHV_DIR_DOWN))) {
+		if (c->tls == NULL) {
+			/* A plain flow: only the frame filter's state. */
+			if ((c->tls = calloc(1, sizeof(*c->tls))) == NULL)
+				return len;
+			c->tls->decided = 1;
+			c->tls->pass_up_to = UINT64_MAX;
+		}
+		tlsflow_ws_filter(s, in, len);
+		return 0;
+	}
 	if (c->tls == NULL)
 		return len;
 	return s == &c->cli ? tlsflow_client(c, in, len) :
 	    tlsflow_server(c, in, len);
+}
+
+/*
+ * The filters' own callbacks on the sockets' bufferevents, wrapped: when
+ * a socket's output has drained, a side waiting to send its FIN (or a
+ * flow a behaviour is ending) hears of it through its write callback.
+ */
+static void
+tlsflow_u_read(struct bufferevent *u, void *arg)
+{
+	struct side *s = arg;
+	struct tlsflow *t = s->conn->tls;
+	int i = s != &s->conn->cli;
+
+	t->u_read[i](u, t->u_arg[i]);
+}
+
+static void
+tlsflow_u_write(struct bufferevent *u, void *arg)
+{
+	struct side *s = arg;
+	struct conn *c = s->conn;
+	struct tlsflow *t = c->tls;
+	int i = s != &c->cli;
+
+	t->u_write[i](u, t->u_arg[i]);
+	if (c->state != CONN_ST_CLOSED && relay_outlen(s) == 0 &&
+	    (s->shut_pending || c->bhv.ending))
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void
+tlsflow_u_event(struct bufferevent *u, short what, void *arg)
+{
+	struct side *s = arg;
+	struct tlsflow *t = s->conn->tls;
+	int i = s != &s->conn->cli;
+
+	t->u_event[i](u, what, t->u_arg[i]);
+}
+
+void
+tlsflow_handshake(struct side *s)
+{
+	struct conn *c = s->conn;
+	struct tlsflow *t = c->tls;
+	struct bufferevent *u = bufferevent_get_underlying(s->bev);
+	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+	const unsigned char *alpn = NULL;
+	unsigned int alpnlen = 0;
+	int i = s != &c->cli;
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	if (t == NULL || u == NULL || ssl == NULL)
+		return;
+	/* From now on a close without close_notify is an EOF; during the
+	 * handshake it is the handshake failing. */
+	bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
+	/* Done: the filter set its open-state callbacks; wrap them. */
+	bufferevent_getcb(u, &t->u_read[i], &t->u_write[i], &t->u_event[i],
+	    &t->u_arg[i]);
+	if (t->u_read[i] != NULL && t->u_write[i] != NULL &&
+	    t->u_event[i] != NULL)
+		bufferevent_setcb(u, tlsflow_u_read, tlsflow_u_write,
+		    tlsflow_u_event, s);
+	SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
+	j = evlog_begin(&r, "tls_handshake", c->id);
+	jsonw_str(j, "side", s->name);
+	jsonw_str(j, "version", SSL_get_version(ssl));
+	jsonw_str(j, "cipher", SSL_get_cipher_name(ssl));
+	if (alpnlen > 0)
+		jsonw_bytes(j, "alpn", alpn, alpnlen);
+	else
+		jsonw_str(j, "alpn", NULL);
+	if (s == &c->srv)
+		jsonw_str(j, "verify", X509_verify_cert_error_string(
+		    SSL_get_verify_result(ssl)));
+	evlog_commit(&r);
+}
+
+void
+tlsflow_error(struct side *s)
+{
+	struct conn *c = s->conn;
+	char reasons[512];
+	size_t used = 0;
+	unsigned long e;
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	reasons[0] = '\0';
+	while ((e = bufferevent_get_openssl_error(s->bev)) != 0) {
+		const char *why = ERR_reason_error_string(e);
+
+		if (used < sizeof(reasons))
+			used += (size_t)snprintf(reasons + used,
+			    sizeof(reasons) - used, "%s%s", used ? "; " : "",
+			    why != NULL ? why : "unknown");
+	}
+	ERR_clear_error();
+	j = evlog_begin(&r, "tls_error", c->id);
+	jsonw_str(j, "side", s->name);
+	jsonw_str(j, "error", reasons[0] != '\0' ? reasons :
+	    "connection closed during the TLS session");
+	evlog_commit(&r);
+}
+
+static void
+tlsflow_intercept(struct conn *c, const struct behaviour *b)
+{
+	struct tlsflow *t = c->tls;
+	struct proxy *px = c->px;
+	const char *name = NULL, *err = "out of memory";
+	char ip[INET6_ADDRSTRLEN];
+	struct bufferevent *fc = NULL, *fs = NULL;
+	SSL *cs = NULL, *ss = NULL;
+	struct evlog_rec r;
+	struct jsonw *j;
+	const void *a = c->server.ss_family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)&c->server)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)&c->server)->sin_addr;
+
+	if (inet_ntop(c->server.ss_family, a, ip, sizeof(ip)) == NULL)
+		ip[0] = '\0';
+	/* A name we can put in a certificate, else the address. */
+	if (t->th.nsni > 0 && tlsca_name_ok(t->th.sni, t->th.sni_len))
+		name = t->th.sni;
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "dir", "both");
+	if (!tlsca_ready()) {
+		/* Checked at startup for -P; a reload may still get here. */
+		jsonw_str(j, "action", "pass");
+		jsonw_str(j, "error", "no lab CA (--ca DIR)");
+		evlog_commit(&r);
+		return;
+	}
+	if ((cs = tlsca_client_ssl(name, ip, &err)) == NULL ||
+	    (ss = tlsca_server_ssl(name, ip, &err)) == NULL ||
+	    (fc = bufferevent_openssl_filter_new(px->base, c->cli.bev, cs,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		SSL_free(cs);
+		SSL_free(ss);
+		jsonw_str(j, "action", "rst");
+		jsonw_str(j, "error", err);
+		evlog_commit(&r);
+		behave_end(c, CONN_R_RESOURCES, 1);
+		return;
+	}
+	c->cli.bev = fc;
+	c->cli.tls = 1;
+	if ((fs = bufferevent_openssl_filter_new(px->base, c->srv.bev, ss,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		SSL_free(ss);
+		jsonw_str(j, "action", "rst");
+		jsonw_str(j, "error", "out of memory");
+		evlog_commit(&r);
+		behave_end(c, CONN_R_RESOURCES, 1);
+		return;
+	}
+	c->srv.bev = fs;
+	c->srv.tls = 1;
+	t->intercepted = 1;
+	jsonw_str(j, "action", "intercept");
+	if (name != NULL)
+		jsonw_str(j, "leaf", name);
+	else
+		jsonw_str(j, "leaf_ip", ip);
+	evlog_commit(&r);
+	relay_setup_callbacks(c);
+	bufferevent_enable(fc, EV_READ | EV_WRITE);
+	bufferevent_enable(fs, EV_READ | EV_WRITE);
+	/* The plaintext is classified anew: HTTP behaviours apply. */
+	c->proto = SNIFF_NEED_MORE;
+	c->sniff_len = 0;
+	conn_set_state(c, CONN_ST_SNIFF);
 }
 
 void

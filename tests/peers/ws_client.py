@@ -39,6 +39,8 @@ async def run(args):
     sent = 0
     t0 = time.monotonic()
     extra = {"server_hostname": args.server_name} if args.server_name else {}
+    if args.ping:
+        extra["close_timeout"] = 2  # a dropped close frame is not waited for
     res = {}
     async with websockets.connect(args.url, ssl=ctx, max_size=None,
                                   ping_interval=None, compression=None,
