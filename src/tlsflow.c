@@ -653,6 +653,12 @@ tlsflow_intercept(struct conn *c, const struct behaviour *b)
 		jsonw_str(j, "leaf_ip", ip);
 	evlog_commit(&r);
 	relay_setup_callbacks(c);
+	/* The filters stop encrypting into a socket's output past this, so
+	 * that --buffer-size bounds intercepted flows too. */
+	bufferevent_setwatermark(bufferevent_get_underlying(fc), EV_WRITE, 0,
+	    c->bufmax);
+	bufferevent_setwatermark(bufferevent_get_underlying(fs), EV_WRITE, 0,
+	    c->bufmax);
 	bufferevent_enable(fc, EV_READ | EV_WRITE);
 	bufferevent_enable(fs, EV_READ | EV_WRITE);
 	/* The plaintext is classified anew: HTTP behaviours apply. */

@@ -100,6 +100,12 @@ main(void)
 		bad(p, "sni-deny a.lab/x", "names are");
 		bad(p, "tls-reset-after-hello 5", "no value");
 	}
+	p = profile_add(ps, "tls2", "test", &err);
+	ok(p != NULL && add(p, "tls-intercept") == 0 &&
+	    add(p, "ws-drop-control dir=up") == 0 &&
+	    p->bhv[0].kind == BHV_TLS_INTERCEPT && p->needs_hello &&
+	    p->bhv[1].kind == BHV_WS_DROP_CONTROL &&
+	    p->bhv[1].dir == BHV_DIR_UP, "tls-intercept and ws-drop-control");
 
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
