@@ -291,8 +291,11 @@ tlsflow_client(struct conn *c, struct evbuffer *in, size_t len)
 			tlsflow_decide(c, "ok");
 		else if (t->rc != TLSHELLO_NEED_MORE)
 			tlsflow_decide(c, tlshello_rc_name(t->rc));
-		else if (t->len == TLSFLOW_GATHER || c->cli.eof) {
-			t->th.err = t->len == TLSFLOW_GATHER ?
+		else if (t->len == TLSFLOW_GATHER || c->cli.eof ||
+		    (t->hold && len >= c->bufmax)) {
+			/* Held bytes fill the input to --buffer-size at most:
+			 * past it nothing more would be read. */
+			t->th.err = t->len == TLSFLOW_GATHER || len >= c->bufmax ?
 			    "too many bytes without a whole ClientHello" :
 			    "the client ended before its ClientHello";
 			tlsflow_decide(c, "incomplete");

@@ -100,4 +100,14 @@ lab daemon start -P passthrough
 r=$(wss "$pki/ca.pem" --server-name server1.lab --ping)
 is "$(echo "$r" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("pong"))')" True \
 	"passthrough: the same ping gets its pong"
+
+# The same frame filter on plain ws:// (a user profile).
+printf '[profile wsdrop]\nbehaviour = ws-drop-control\n' >"$LABDIR/wsdrop.conf"
+bg server1 "$LABDIR/ws80.out" "$PY" "$PEERS/ws_echo_server.py" --listen 198.18.2.2:80
+lab daemon stop
+lab daemon start -c "$LABDIR/wsdrop.conf" -P wsdrop
+r=$(on client "$PY" "$PEERS/ws_client.py" ws://198.18.2.2/x --ping --sizes 5,50000)
+is "$(echo "$r" | result)" ok "ws-drop-control on plain ws: messages echo"
+is "$(echo "$r" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("pong"))')" False \
+	"... and the ping gets no pong"
 done_testing
