@@ -65,8 +65,15 @@ ok "... openssl s_client verifies the leaf against the lab CA" grep -q "Verify r
 ok "... whose issuer is the lab CA" grep -q "proxysim lab CA" <<<"$leaf"
 ok "... offered h2 and http/1.1, the client gets http/1.1" grep -q "ALPN protocol: http/1.1" <<<"$leaf"
 is "$(wss "$ca/ca.pem" | result)" ok "... without SNI, a leaf for the address verifies"
+is "$(on client "$WSPROBE" -t 5 -n 3 --cafile "$ca/ca.pem" wss://198.18.2.2/x >/dev/null 2>&1; echo $?)" 0 \
+	"wsprobe over wss through the interception, trusting the lab CA"
+ok "... and refuses the leaf trusting only the server's CA" \
+	test "$(on client "$WSPROBE" -t 5 --cafile "$pki/ca.pem" wss://198.18.2.2/x >/dev/null 2>&1; echo $?)" -ne 0
 ok "the key log has TLS 1.3 secrets" grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} ' "$LABDIR/keys.log"
 ok "... and traffic secrets" grep -q '^SERVER_TRAFFIC_SECRET_0 ' "$LABDIR/keys.log"
+echo | on client timeout 5 openssl s_client -tls1_2 -connect 198.18.2.2:443 -servername server1.lab \
+	-CAfile "$ca/ca.pem" >/dev/null 2>&1
+ok "... and CLIENT_RANDOM lines for a TLS 1.2 client" grep -q '^CLIENT_RANDOM [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$LABDIR/keys.log"
 is "$(stat -c %a "$LABDIR/keys.log")" 600 "... in a 0600 file"
 
 start -P tls-intercept
