@@ -85,11 +85,11 @@ behave_drained(struct conn *c)
 {
 	if (!c->bhv.ending || c->state == CONN_ST_CLOSED)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(c->cli.bev)) > 0 ||
+	if (relay_outlen(&c->cli) > 0 ||
 	    shape_queued(&c->cli) > 0 || shape_queued(&c->srv) > 0)
 		return;
 	if (c->srv.bev != NULL && c->state != CONN_ST_CONNECTING &&
-	    evbuffer_get_length(bufferevent_get_output(c->srv.bev)) > 0)
+	    relay_outlen(&c->srv) > 0)
 		return;
 	conn_close(c, c->bhv.end_reason, 0, c->bhv.end_rst, c->bhv.end_rst);
 }

@@ -57,6 +57,8 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_HEAD_TIMEOUT] = "head_timeout",
 	[CONN_R_RESOLVE_FAILED] = "resolve_failed",
 	[CONN_R_CONNECT_RESET] = "connect_reset",
+	[CONN_R_SNI_DENIED] = "sni_denied",
+	[CONN_R_TLS_RESET] = "tls_reset_after_hello",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -69,7 +71,8 @@ static const unsigned conn_transitions[CONN_ST_MAX] = {
 	[CONN_ST_SNIFF] = 1u << CONN_ST_HTTP | 1u << CONN_ST_TUNNEL |
 	    1u << CONN_ST_CLOSED,
 	[CONN_ST_HTTP] = 1u << CONN_ST_TUNNEL | 1u << CONN_ST_CLOSED,
-	[CONN_ST_TUNNEL] = 1u << CONN_ST_CLOSED,
+	/* TLS interception starts over on the plaintext (tlsflow.c). */
+	[CONN_ST_TUNNEL] = 1u << CONN_ST_SNIFF | 1u << CONN_ST_CLOSED,
 	[CONN_ST_CLOSED] = 0,
 };
 
@@ -126,7 +129,7 @@ conn_set_rst(struct side *s)
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	evutil_socket_t fd;
 
-	if (s->bev == NULL || (fd = bufferevent_getfd(s->bev)) < 0)
+	if (s->bev == NULL || (fd = relay_side_fd(s)) < 0)
 		return;
 	/* A zero linger makes close() send RST instead of FIN. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
@@ -181,6 +184,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	h1relay_stop(c);
 	if (c->xp != NULL)
 		explicit_stop(c);
+	tlsflow_stop(c);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)

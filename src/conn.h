@@ -15,6 +15,7 @@
 #include "sniff.h"
 
 struct bufferevent;
+struct evbuffer;
 struct event;
 struct profile;
 struct profile_set;
@@ -43,6 +44,7 @@ struct side {
 	unsigned int		 shut:1;	/* we sent it FIN */
 	unsigned int		 shut_pending:1; /* FIN once output drains */
 	unsigned int		 paused:1;	/* reading stopped: peer full */
+	unsigned int		 tls:1;		/* bev is an OpenSSL filter */
 };
 
 /* Why a flow ended; the names are the event log's "reason" values. */
@@ -71,6 +73,8 @@ enum conn_reason {
 	CONN_R_HEAD_TIMEOUT,	/* explicit: no complete request head in time */
 	CONN_R_RESOLVE_FAILED,	/* explicit: the target's name did not resolve */
 	CONN_R_CONNECT_RESET,	/* explicit: 200 to CONNECT, then a reset */
+	CONN_R_SNI_DENIED,	/* sni-deny, sni-allow */
+	CONN_R_TLS_RESET,	/* tls-reset-after-hello */
 	CONN_R_MAX
 };
 
@@ -134,6 +138,9 @@ struct h1relay {
 	struct event		*after_timer;	/* after-101 after=N */
 };
 
+struct tlsflow;
+struct tlshello;
+
 struct conn {
 	uint64_t		 id;
 	enum conn_state		 state;
@@ -151,6 +158,7 @@ struct conn {
 	enum sniff_proto	 proto;
 	unsigned char		 sniff[64];	/* the client's first bytes */
 	size_t			 sniff_len;
+	struct tlsflow		*tls;		/* a TLS flow's hello (tlsflow.c) */
 	struct timeval		 t_open;
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
@@ -240,6 +248,20 @@ int	explicit_connected(struct conn *);
 /* Answers a failed connect with 502 or 504 and ends the flow. */
 void	explicit_connect_failed(struct conn *, enum conn_reason, int err);
 void	explicit_stop(struct conn *);
+/* tlsflow.c: the ClientHello and the TLS behaviours. */
+void	tlsflow_start(struct conn *);
+/* How many of len bytes in `in` (side s's, at its stream offset rx) may
+ * be relayed now; it may drain what a behaviour swallows. */
+size_t	tlsflow_pump(struct side *, struct evbuffer *, size_t len);
+int	tlsflow_holding(const struct conn *);
+/* A TLS side's handshake is done (BEV_EVENT_CONNECTED). */
+void	tlsflow_handshake(struct side *);
+/* A TLS side failed: logs OpenSSL's reasons (tls_error). */
+void	tlsflow_error(struct side *);
+void	tlsflow_stop(struct conn *);
+/* The flow's parsed ClientHello (SNI, ALPN, versions), or NULL while
+ * unknown, or if it was not TLS or not well-formed. */
+const struct tlshello *tlsflow_hello(const struct conn *);
 
 /* relay.c: moves bytes between the sides. */
 void	relay_setup_callbacks(struct conn *);
@@ -254,5 +276,9 @@ void	relay_pump(struct side *);
 void	relay_emit(struct side *to, const void *, size_t);
 /* The shaper released everything it held toward `to`. */
 void	relay_shape_drained(struct side *to);
+/* The socket under a side, and its bytes not yet written (for a TLS
+ * side, the plaintext and the records under it). */
+int	relay_side_fd(const struct side *);
+size_t	relay_outlen(const struct side *);
 
 #endif

@@ -31,6 +31,11 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_CONNECT_PORTS] = "connect-ports",
 	[BHV_PROXY_AUTH] = "proxy-auth",
 	[BHV_CONNECT_REPLY] = "connect-reply",
+	[BHV_TLS_RESET_HELLO] = "tls-reset-after-hello",
+	[BHV_TLS_STALL] = "tls-stall-after-server-hello",
+	[BHV_SNI_DENY] = "sni-deny",
+	[BHV_SNI_ALLOW] = "sni-allow",
+	[BHV_TLS_INTERCEPT] = "tls-intercept",
 };
 
 int
@@ -51,6 +56,50 @@ bhv_is_http(enum bhv_kind k)
 	default:
 		return 0;
 	}
+}
+
+int
+bhv_is_tls(enum bhv_kind k)
+{
+	return k >= BHV_TLS_RESET_HELLO && k <= BHV_TLS_INTERCEPT;
+}
+
+/* "server1.lab,*.blocked.lab": names and *.suffix patterns. */
+static int
+profile_names(char *dst, size_t cap, const char *v, const char **err)
+{
+	const char *p;
+	size_t n = 0;
+
+	if (strlen(v) >= cap) {
+		*err = "name list too long";
+		return -1;
+	}
+	for (p = v; ; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (n == 0) {
+				*err = "empty name in the list";
+				return -1;
+			}
+			if (*p == '\0')
+				break;
+			n = 0;
+			continue;
+		}
+		if (*p == '*' && !(n == 0 && p[1] == '.')) {
+			*err = "'*' only as a leading \"*.\" (*.example.lab)";
+			return -1;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '*')) {
+			*err = "names are letters, digits, '-', '.', '_'";
+			return -1;
+		}
+		n++;
+	}
+	strcpy(dst, v);
+	return 0;
 }
 
 int
@@ -621,8 +670,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		b.dir = BHV_DIR_UP;	/* they act on requests */
 	if (b.kind == BHV_PROXY_AUTH)
 		strcpy(b.realm, "proxysim");
-	if (b.kind == BHV_AFTER_101)
+	if (b.kind == BHV_AFTER_101 || b.kind == BHV_TLS_STALL)
 		b.dir = BHV_DIR_DOWN;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
+		b.dir = BHV_DIR_UP;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
 	if (b.kind == BHV_WS_DROP_CONTROL)
@@ -700,6 +752,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
+		case BHV_SNI_DENY:
+		case BHV_SNI_ALLOW:
+			if (profile_names(b.names, sizeof(b.names), tok, err) != 0)
+				return -1;
+			break;
 		case BHV_UNDECLARED_BODY:
 			if (strcmp(tok, "drop") == 0)
 				b.flags |= BHV_F_DROP;
@@ -752,7 +809,9 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
 	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
 	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
-	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL) {
+	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL &&
+	    b.kind != BHV_TLS_RESET_HELLO && b.kind != BHV_TLS_STALL &&
+	    b.kind != BHV_TLS_INTERCEPT) {
 		*err = "this behaviour needs a value";
 		return -1;
 	}
@@ -779,6 +838,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	if (bhv_is_http(b.kind))
 		p->needs_sniff = 1;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
+		p->needs_sniff = p->needs_hello = 1;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		p->needs_sniff = 1;	/* it waits for the 101 */
 	p->bhv[p->nbhv++] = b;
 	return 0;
 }

@@ -48,6 +48,12 @@ enum bhv_kind {
 	BHV_CONNECT_PORTS,	/* CONNECT allowed to these ports only: 403 */
 	BHV_PROXY_AUTH,		/* 407 until Proxy-Authorization is right */
 	BHV_CONNECT_REPLY,	/* how a CONNECT is answered: 1.1, 1.0, reset */
+	/* TLS without decryption: act on the ClientHello (tlsflow.c). */
+	BHV_TLS_RESET_HELLO,	/* relay the ClientHello, then reset both ends */
+	BHV_TLS_STALL,		/* relay the server's first record, then nothing */
+	BHV_SNI_DENY,		/* reset when the SNI matches `names` */
+	BHV_SNI_ALLOW,		/* reset unless the SNI matches `names` */
+	BHV_TLS_INTERCEPT,	/* terminate TLS both ways (the lab CA) */
 	BHV_MAX
 };
 
@@ -110,12 +116,15 @@ struct behaviour {
 	char		 user[64];	/* proxy-auth basic */
 	char		 pass[64];
 	char		 agent[80];	/* connect-reply: a Proxy-agent value */
+	char		 names[160];	/* sni-deny, sni-allow: "a.lab,*.b.lab" */
 };
 
 /* Does the profile act on HTTP (and so hold bytes until classified)? */
 int	bhv_is_http(enum bhv_kind);
 /* Is it a policy of the explicit proxy (acting before any connect)? */
 int	bhv_is_explicit(enum bhv_kind);
+/* Does it act on a TLS ClientHello (and so hold bytes until parsed)? */
+int	bhv_is_tls(enum bhv_kind);
 
 struct profile {
 	char		 name[PROFILE_NAMELEN];
@@ -123,6 +132,7 @@ struct profile {
 	char		 source[PROFILE_TEXTLEN];	/* the product it imitates */
 	char		 origin[PROFILE_TEXTLEN];	/* file:line it came from */
 	int		 needs_sniff;	/* hold bytes until classified */
+	int		 needs_hello;	/* hold TLS bytes until the ClientHello */
 	size_t		 nbhv;
 	struct behaviour bhv[PROFILE_MAX_BHV];
 };

@@ -53,6 +53,8 @@ relay_classify(struct conn *c, int force)
 		c->proto = SNIFF_OTHER;
 	if (c->proto == SNIFF_NEED_MORE)
 		return;
+	if (c->proto == SNIFF_TLS)
+		tlsflow_start(c);
 	j = evlog_begin(&r, "classify", c->id);
 	jsonw_str(j, "proto", sniff_name(c->proto));
 	if (c->proto == SNIFF_TLS)
@@ -75,6 +77,25 @@ relay_sniff_input(struct conn *c)
 	relay_classify(c, 0);
 }
 
+int
+relay_side_fd(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return bufferevent_getfd(u != NULL ? u : s->bev);
+}
+
+size_t
+relay_outlen(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) +
+	    (u != NULL ? evbuffer_get_length(bufferevent_get_output(u)) : 0);
+}
+
 /* Sends FIN to s now if its output is empty, or once it drains. */
 static void
 relay_shut(struct side *s)
@@ -88,7 +109,7 @@ relay_shut(struct side *s)
 		s->shut_pending = 1;
 		return;
 	}
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0) {
+	if (relay_outlen(s) > 0) {
 		s->shut_pending = 1;
 		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 		bufferevent_enable(s->bev, EV_WRITE);
@@ -96,7 +117,7 @@ relay_shut(struct side *s)
 	}
 	s->shut_pending = 0;
 	s->shut = 1;
-	fd = bufferevent_getfd(s->bev);
+	fd = relay_side_fd(s);
 	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		log_debug("flow %llu: shutdown %s: %s",
 		    (unsigned long long)s->conn->id, s->name, strerror(errno));
@@ -133,6 +154,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
+	if (c->tls != NULL && (len = tlsflow_pump(s, in, len)) == 0)
+		return;	/* held for the ClientHello, or swallowed */
 	admit = behave_admit(c, s, len);
 	if (admit == SIZE_MAX) {
 		/* A blackhole: read and counted, never relayed. */
@@ -149,10 +172,9 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		/* Timing behaviours release the bytes (shape.c). */
 		s->rx += admit;
 		shape_push(s->peer, in, admit);
-		if (admit < len)
-			evbuffer_drain(in, len - admit);
 		admit = len = 0;
-	} else if (admit == len && evbuffer_get_length(out) == 0 &&
+	} else if (admit == len && len == evbuffer_get_length(in) &&
+	    evbuffer_get_length(out) == 0 && !s->peer->tls &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
 		/*
@@ -178,7 +200,7 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 			admit = len;
 		}
 	}
-	if (admit < len) {
+	if (admit < evbuffer_get_length(in)) {
 		s->rx += admit;
 		if (admit > 0)
 			evbuffer_remove_buffer(in, out, admit);
@@ -203,6 +225,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 void
 relay_pump(struct side *s)
 {
+	if (s->conn->state == CONN_ST_CLOSED)
+		return;	/* a behaviour ended the flow in this turn */
 	relay_pump_from(s, bufferevent_get_input(s->bev));
 }
 
@@ -230,7 +254,8 @@ relay_top_up(struct side *s)
 	for (rounds = 0; rounds < 4; rounds++) {
 		have = evbuffer_get_length(out) + shape_queued(s->peer);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
-		    c->bhv.ending || have >= c->bufmax)
+		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c) ||
+		    s->tls)
 			return;
 		room = c->bufmax - have;
 		if (room > sizeof(buf))
@@ -365,8 +390,7 @@ relay_writecb(struct bufferevent *bev, void *arg)
 		/* Input that arrived before the pause may still wait. */
 		relay_pump(s->peer);
 	}
-	if (s->shut_pending &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+	if (s->shut_pending && relay_outlen(s) == 0) {
 		relay_shut(s);
 		relay_check_done(c);
 	}
@@ -401,10 +425,17 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_ST_CLOSED)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
-		relay_connected(c);
+		if (s->tls)
+			tlsflow_handshake(s);
+		else
+			relay_connected(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		if (s->tls) {
+			tlsflow_error(s);
+			err = 0;	/* errno says nothing about TLS */
+		}
 		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
 			/* A reset, or the explicit proxy's error page. */
 			conn_connect_failed(c, err == ECONNREFUSED ?

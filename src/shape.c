@@ -326,7 +326,8 @@ shape_emit(struct side *to, struct shape *sh, size_t n, int own_write)
 {
 	struct evbuffer *out = bufferevent_get_output(to->bev);
 
-	if (own_write && evbuffer_get_length(out) == 0) {
+	/* A TLS side's bytes go through its filter, never to the socket. */
+	if (own_write && !to->tls && evbuffer_get_length(out) == 0) {
 		unsigned char buf[4096];
 		size_t k = n < sizeof(buf) ? n : sizeof(buf);
 		ssize_t w;

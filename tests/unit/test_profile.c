@@ -111,6 +111,32 @@ main(void)
 	bad(p, "proxy-auth basic user=a realm=x\\y", "realm");
 	bad(p, "connect-reply http2", "http11, http10 or reset");
 	bad(p, "connect-reply http11 tunnel=maybe", "inspect or opaque");
+	/* The TLS behaviours. */
+	p = profile_add(ps, "tls1", "test", &err);
+	ok(p != NULL && add(p, "sni-deny blocked.lab,*.blocked.lab") == 0 &&
+	    strcmp(p->bhv[0].names, "blocked.lab,*.blocked.lab") == 0 &&
+	    p->bhv[0].kind == BHV_SNI_DENY, "sni-deny with a name list");
+	ok(p != NULL && p->needs_sniff && p->needs_hello,
+	    "... it holds TLS bytes for the ClientHello");
+	ok(p != NULL && add(p, "tls-stall-after-server-hello") == 0 &&
+	    p->bhv[1].dir == BHV_DIR_DOWN, "tls-stall-after-server-hello acts down");
+	ok(p != NULL && add(p, "tls-reset-after-hello") == 0 &&
+	    bhv_is_tls(p->bhv[2].kind) && !bhv_is_http(p->bhv[2].kind),
+	    "tls-reset-after-hello is TLS, not HTTP");
+	if (p != NULL) {
+		bad(p, "sni-deny", "needs a value");
+		bad(p, "sni-allow a.lab,,b.lab", "empty name");
+		bad(p, "sni-allow a*.lab", "leading");
+		bad(p, "sni-allow *", "leading");
+		bad(p, "sni-deny a.lab/x", "names are");
+		bad(p, "tls-reset-after-hello 5", "no value");
+	}
+	p = profile_add(ps, "tls2", "test", &err);
+	ok(p != NULL && add(p, "tls-intercept") == 0 &&
+	    add(p, "ws-drop-control dir=up") == 0 &&
+	    p->bhv[0].kind == BHV_TLS_INTERCEPT && p->needs_hello &&
+	    p->bhv[1].kind == BHV_WS_DROP_CONTROL &&
+	    p->bhv[1].dir == BHV_DIR_UP, "tls-intercept and ws-drop-control");
 
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
