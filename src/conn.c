@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "capture.h"
 #include "conn.h"
 #include "evlog.h"
 #include "log.h"
@@ -170,6 +171,8 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	c->connect_timer = NULL;
 	behave_stop(c);
 	h1relay_stop(c);
+	if (c->cap != NULL)
+		capture_close(c, reason, rst_cli, rst_srv);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)
@@ -285,6 +288,8 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
 		return;
 	}
+	if (capture_enabled())
+		capture_open(c);
 
 	ufd = intercept_upstream_socket(px->mode, c->server.ss_family,
 	    (struct sockaddr *)&c->client, px->cfg.mark);
@@ -329,4 +334,6 @@ conn_upstream_connected(struct conn *c)
 		event_free(c->connect_timer);
 		c->connect_timer = NULL;
 	}
+	if (c->cap != NULL)
+		capture_connected(c);
 }

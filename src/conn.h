@@ -15,6 +15,7 @@
 #include "sniff.h"
 
 struct bufferevent;
+struct capture_flow;
 struct event;
 struct profile;
 struct profile_set;
@@ -106,6 +107,7 @@ struct conn {
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
 	size_t			 bufmax;
+	struct capture_flow	*cap;		/* -w/--pcap-dir, else NULL */
 	TAILQ_ENTRY(conn)	 entry;
 };
 

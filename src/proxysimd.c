@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "capture.h"
 #include "cfgfile.h"
 #include "evlog.h"
 #include "fwrules.h"
@@ -53,6 +54,8 @@ usage(FILE *f)
 "                            and those of -c FILE)\n"
 "  -c, --config FILE         read settings from FILE (INI; see proxysimd(8))\n"
 "  -L, --log FILE            JSON event log ('-' is stdout, the default)\n"
+"  -w, --pcap FILE           capture file of every flow, both legs (pcap)\n"
+"      --pcap-dir DIR        one capture file per flow: DIR/flow-ID.pcap\n"
 "      --max-flows N         concurrent flows before accept pauses (%u)\n"
 "      --connect-timeout S   upstream connect timeout in seconds (%u)\n"
 "      --buffer-size BYTES   bound on buffered bytes per direction (%u)\n"
@@ -96,11 +99,13 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_MARK,
 	OPT_SEED,
+	OPT_PCAP_DIR,
 };
 
 static int list_profiles;
 static int seed_given;
 static uint64_t seed;
+static const char *pcap_file, *pcap_dir;
 
 static void
 parse_args(int argc, char **argv, struct settings *s)
@@ -114,6 +119,8 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 		{ "config", required_argument, NULL, 'c' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "pcap", required_argument, NULL, 'w' },
+		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
@@ -132,7 +139,7 @@ parse_args(int argc, char **argv, struct settings *s)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:dvqhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:w:dvqhV", longopts,
 	    NULL)) != -1) {
 		char shortopt[3] = { '-', (char)optopt, '\0' };
 		const char *last = optind > 0 && optind <= argc ?
@@ -178,6 +185,12 @@ parse_args(int argc, char **argv, struct settings *s)
 				usage_error("--log", optarg, "path too long");
 			strcpy(s->log, strcmp(optarg, "-") == 0 ? "" : optarg);
 			s->set |= SET_LOG;
+			break;
+		case 'w':
+			pcap_file = optarg;
+			break;
+		case OPT_PCAP_DIR:
+			pcap_dir = optarg;
 			break;
 		case OPT_MAX_FLOWS:
 			if (settings_set_uint(&s->max_flows, optarg, 1, 1000000,
@@ -444,6 +457,8 @@ main(int argc, char **argv)
 
 	if (evlog_open(px.cfg.log) != 0)
 		fatal(EXIT_RUNTIME, "cannot open event log %s", px.cfg.log);
+	if (capture_init(pcap_file, pcap_dir, err, sizeof(err)) != 0)
+		fatalx(EXIT_RUNTIME, "capture: %s", err);
 	if ((px.base = event_base_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "cannot create the event loop");
 	if (proxy_listen(&px, err, sizeof(err)) != 0)
@@ -486,6 +501,7 @@ main(int argc, char **argv)
 	/* The deferred frees of the flows just closed. */
 	event_base_loop(px.base, EVLOOP_NONBLOCK);
 	remove_rules();
+	capture_shutdown();
 	log_daemon_event("stop");
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
