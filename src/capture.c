@@ -128,12 +128,51 @@ capture_write(struct capture_flow *f, const void *p, size_t len)
 		pcap_dump((u_char *)f->own, &h, p);
 }
 
-void
-capture_packet(uint64_t flow, const void *p, size_t len)
+static pcap_dumper_t *
+capture_open_flow_file(uint64_t id)
 {
-	(void)flow;
-	if (capture_pcap != NULL)
-		capture_write(NULL, p, len);
+	char path[PATH_MAX + 32];
+	pcap_dumper_t *d;
+
+	if (capture_pcap == NULL || capture_dir[0] == '\0')
+		return NULL;
+	snprintf(path, sizeof(path), "%s/flow-%llu.pcap", capture_dir,
+	    (unsigned long long)id);
+	if ((d = pcap_dump_open(capture_pcap, path)) == NULL &&
+	    !capture_warned) {
+		capture_warned = 1;
+		log_warnx("capture %s: %s (warned once)", path,
+		    pcap_geterr(capture_pcap));
+	}
+	return d;
+}
+
+struct capture_file *
+capture_file_open(uint64_t flow)
+{
+	return (struct capture_file *)capture_open_flow_file(flow);
+}
+
+void
+capture_file_close(struct capture_file *cf)
+{
+	if (cf != NULL)
+		pcap_dump_close((pcap_dumper_t *)cf);
+}
+
+void
+capture_packet(struct capture_file *cf, const void *p, size_t len)
+{
+	struct pcap_pkthdr h;
+
+	if (capture_pcap == NULL)
+		return;
+	gettimeofday(&h.ts, NULL);
+	h.caplen = h.len = (bpf_u_int32)len;
+	if (capture_all != NULL)
+		pcap_dump((u_char *)capture_all, &h, p);
+	if (cf != NULL)
+		pcap_dump((u_char *)cf, &h, p);
 }
 
 /* A fixed per-flow initial sequence number, so a rerun compares. */
@@ -352,21 +391,11 @@ void
 capture_open(struct conn *c)
 {
 	struct capture_flow *f;
-	char path[PATH_MAX + 32];
 
 	if (capture_pcap == NULL || (f = calloc(1, sizeof(*f))) == NULL)
 		return;
 	f->conn = c;
-	if (capture_dir[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/flow-%llu.pcap", capture_dir,
-		    (unsigned long long)c->id);
-		if ((f->own = pcap_dump_open(capture_pcap, path)) == NULL &&
-		    !capture_warned) {
-			capture_warned = 1;
-			log_warnx("capture %s: %s (warned once)", path,
-			    pcap_geterr(capture_pcap));
-		}
-	}
+	f->own = capture_open_flow_file(c->id);
 	c->cap = f;
 	capture_leg_open(f, &c->cli, &c->client, &c->server);
 }

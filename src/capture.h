@@ -40,7 +40,10 @@ void	capture_shut(struct side *);
 void	capture_close(struct conn *, enum conn_reason, int rst_cli,
 	    int rst_srv);
 
-/* NFQUEUE mode: one IP packet as it is (flow 0 for the one file). */
-void	capture_packet(uint64_t flow, const void *, size_t);
+/* NFQUEUE mode: a flow's own file under --pcap-dir (NULL without one),
+ * and one IP packet as it is, to -w's file and to the flow's. */
+struct capture_file *capture_file_open(uint64_t flow);
+void	capture_file_close(struct capture_file *);
+void	capture_packet(struct capture_file *, const void *, size_t);
 
 #endif

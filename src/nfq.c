@@ -61,6 +61,7 @@ struct nfq_flow {
 	unsigned int		 fin[2];
 	unsigned int		 rst:1;
 	unsigned int		 blocked:1;	/* we reset it: drop the rest */
+	struct capture_file	*cap;		/* --pcap-dir */
 	struct nfq_flow		*next;		/* bucket chain */
 };
 
@@ -172,6 +173,7 @@ nfq_flow_close(struct nfq_flow *f, int shutdown)
 	    (uint64_t)d.tv_usec / 1000);
 	jsonw_str(j, "reason", nfq_close_reason(f, shutdown));
 	evlog_commit(&r);
+	capture_file_close(f->cap);
 	free(f);
 	nfq.nflows--;
 }
@@ -227,6 +229,7 @@ nfq_flow_get(const struct pkt *p, int to_server)
 	/* Met mid-stream: after a restart, or its SYN was not queued. */
 	jsonw_bool(j, "syn", (p->flags & (PKT_SYN | PKT_ACK)) == PKT_SYN);
 	evlog_commit(&r);
+	f->cap = capture_file_open(f->id);
 	return f;
 }
 
@@ -255,7 +258,8 @@ nfq_sweep(evutil_socket_t fd, short what, void *arg)
 
 /* Sends a packet we made (a reset) or copied (delay, duplicate). */
 static int
-nfq_inject(int family, const uint8_t *buf, size_t len)
+nfq_inject(struct capture_file *cf, int family, const uint8_t *buf,
+    size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -283,7 +287,7 @@ nfq_inject(int family, const uint8_t *buf, size_t len)
 		log_debug("nfqueue: raw send: %s", strerror(errno));
 		return -1;
 	}
-	capture_packet(0, buf, len);
+	capture_packet(cf, buf, len);
 	return 0;
 }
 
@@ -292,7 +296,8 @@ nfq_delayed_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct nfq_delayed *d = arg;
 
-	(void)nfq_inject(d->family, d->buf, d->len);
+	/* Its flow may be gone by now: the one file only. */
+	(void)nfq_inject(NULL, d->family, d->buf, d->len);
 	TAILQ_REMOVE(&nfq.delayed, d, entry);
 	event_free(d->ev);
 	free(d);
@@ -301,7 +306,7 @@ nfq_delayed_cb(evutil_socket_t fd, short what, void *arg)
 /* Resets both ends of the segment's flow, in the sequence space each
  * end expects: the sender's next byte is p->seq, the receiver's p->ack. */
 static void
-nfq_reset_both(const struct pkt *p)
+nfq_reset_both(struct capture_file *cf, const struct pkt *p)
 {
 	uint8_t buf[PKT_IP6_HDR + PKT_TCP_HDR];
 	struct pkt_spec s;
@@ -319,7 +324,7 @@ nfq_reset_both(const struct pkt *p)
 	s.seq = p->seq;
 	s.ack = p->ack;
 	if ((n = pkt_build(buf, sizeof(buf), &s)) > 0)
-		(void)nfq_inject(p->family, buf, n);
+		(void)nfq_inject(cf, p->family, buf, n);
 	/* To the sender, as if from the receiver. */
 	s.src = p->dst;
 	s.dst = p->src;
@@ -329,7 +334,7 @@ nfq_reset_both(const struct pkt *p)
 	s.ack = p->seq + (uint32_t)p->plen +
 	    ((p->flags & (PKT_SYN | PKT_FIN)) ? 1 : 0);
 	if ((n = pkt_build(buf, sizeof(buf), &s)) > 0)
-		(void)nfq_inject(p->family, buf, n);
+		(void)nfq_inject(cf, p->family, buf, n);
 }
 
 static void
@@ -454,7 +459,7 @@ nfq_packet(uint32_t id, uint8_t *buf, size_t len)
 	}
 	dir = to_server ? 0 : 1;
 	f = nfq_flow_get(&p, to_server);
-	capture_packet(f != NULL ? f->id : 0, buf, p.len);
+	capture_packet(f != NULL ? f->cap : NULL, buf, p.len);
 	if (f != NULL) {
 		f->last = nfq_now();
 		f->pkts[dir]++;
@@ -481,7 +486,7 @@ nfq_packet(uint32_t id, uint8_t *buf, size_t len)
 		jsonw_u64(j, "renamed", a.count);
 		jsonw_bool(j, "length_preserved", 1);
 		evlog_commit(&r);
-		capture_packet(f != NULL ? f->id : 0, buf, p.len);
+		capture_packet(f != NULL ? f->cap : NULL, buf, p.len);
 		nfq_verdict(id, NF_ACCEPT, buf, p.len);
 		return;
 	case PKTBHV_DROP:
@@ -505,7 +510,7 @@ nfq_packet(uint32_t id, uint8_t *buf, size_t len)
 		jsonw_u64(j, "rst_seq_to_sender", p.ack);
 		evlog_commit(&r);
 		nfq_verdict(id, NF_DROP, NULL, 0);
-		nfq_reset_both(&p);
+		nfq_reset_both(f != NULL ? f->cap : NULL, &p);
 		if (f != NULL)
 			f->blocked = 1;
 		return;

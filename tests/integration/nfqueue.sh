@@ -75,7 +75,8 @@ lab daemon stop
 ok "tshark reads the packet capture" sh -c "tshark -r '$LABDIR/pass.pcap' -c 20 >/dev/null 2>&1"
 
 # cneonction: the handshake breaks; the server saw the renamed headers.
-persona -P cneonction -w "$LABDIR/cn.pcap"
+mkdir -p "$LABDIR/pd"
+persona -P cneonction -w "$LABDIR/cn.pcap" --pcap-dir "$LABDIR/pd"
 ok "cneonction: the WebSocket handshake fails at the client" fails echo_ws "ws://$SRV/chat"
 ok "... the client saw the server's refusal ($(head -c 90 "$LABDIR/ws-client.out"))" \
 	grep -q 426 "$LABDIR/ws-client.out"
@@ -93,6 +94,8 @@ is "$(tshark -r "$LABDIR/cn.pcap" -Y 'frame contains "Connection: Upgrade"' 2>/d
 	"... first with Connection, then with Cneonction"
 is "$(tshark -r "$LABDIR/cn.pcap" -o tcp.check_checksum:TRUE -Y 'frame contains "Cneonction" && tcp.checksum.status==1' 2>/dev/null | wc -l)" 1 \
 	"... the mangled one's TCP checksum is correct"
+is "$(tshark -r "$LABDIR/pd/flow-1.pcap" -Y 'frame contains "GET /chat"' 2>/dev/null | wc -l)" 2 \
+	"--pcap-dir: the flow's own file has both too"
 
 # dpi-reset: the client gets a reset, the server never the request.
 persona -P dpi-reset
@@ -139,6 +142,14 @@ is "$(nrules iptables)" 6 "after SIGKILL the rules are still there"
 ok "... and traffic keeps flowing (queue-bypass)" echo_ws --sizes 5 "ws://$SRV/chat"
 is "$(on mbox "$PROXYSIMD" --cleanup -r m0 -Q 0)" "removed 12 rules" "--cleanup -r m0 -Q 0 removes them"
 is "$(nrules iptables)$(nrules ip6tables)" 00 "... all of them"
+# rules/nfqueue.sh installs the same rules, which the daemon's cleanup takes.
+on mbox "$top_srcdir/rules/nfqueue.sh" up -i m0 -q 0 -p 80,81,443 >/dev/null
+is "$(nrules iptables)$(nrules ip6tables)" 66 "rules/nfqueue.sh up: the daemon's 12 rules"
+ok "... status lists them" quiet on mbox "$top_srcdir/rules/nfqueue.sh" status -i m0 -q 0
+ok "... and with them the queue-less lab still forwards" echo_ws --sizes 5 "ws://$SRV/chat"
+is "$(on mbox "$top_srcdir/rules/nfqueue.sh" down -i m0 -q 0 2>&1)" "nfqueue.sh: removed 12 rules (proxysim/q0/m0)" \
+	"rules/nfqueue.sh down removes them"
+ok "... status then fails" fails on mbox "$top_srcdir/rules/nfqueue.sh" status -i m0 -q 0
 ok "unknown packet persona: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P squid-strip-upgrade -l 15999 2>/dev/null; [ \$? = 2 ]"
 ok "bad --pkt-param: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P passthrough --pkt-param mtu=x 2>/dev/null; [ \$? = 2 ]"
 done_testing
