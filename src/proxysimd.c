@@ -503,6 +503,8 @@ main(int argc, char **argv)
 		printf("removed %d rule%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
+	if (nfq_mode && px.cfg.tproxy)
+		usage_error("--tproxy", NULL, "not with --nfqueue (no relay)");
 	if (px.cfg.tproxy && px.cfg.mark == 1)
 		usage_error("--mark", "1", "the TPROXY rules use mark 1");
 	if (cli.detach && px.cfg.log[0] == '\0')

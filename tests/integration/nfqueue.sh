@@ -151,5 +151,6 @@ is "$(on mbox "$top_srcdir/rules/nfqueue.sh" down -i m0 -q 0 2>&1)" "nfqueue.sh:
 	"rules/nfqueue.sh down removes them"
 ok "... status then fails" fails on mbox "$top_srcdir/rules/nfqueue.sh" status -i m0 -q 0
 ok "unknown packet persona: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P squid-strip-upgrade -l 15999 2>/dev/null; [ \$? = 2 ]"
+ok "--tproxy with -Q: exit 2" sh -c "'$PROXYSIMD' -Q 0 --tproxy 2>/dev/null; [ \$? = 2 ]"
 ok "bad --pkt-param: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P passthrough --pkt-param mtu=x 2>/dev/null; [ \$? = 2 ]"
 done_testing
