@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "capture.h"
 #include "conn.h"
 #include "evlog.h"
 #include "log.h"
@@ -185,6 +186,8 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	if (c->xp != NULL)
 		explicit_stop(c);
 	tlsflow_stop(c);
+	if (c->cap != NULL)
+		capture_close(c, reason, rst_cli, rst_srv);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)
@@ -329,6 +332,8 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
 		return;
 	}
+	if (capture_enabled())
+		capture_open(c);
 	conn_connect(c);
 }
 
@@ -431,4 +436,6 @@ conn_upstream_connected(struct conn *c)
 		event_free(c->connect_timer);
 		c->connect_timer = NULL;
 	}
+	if (c->cap != NULL)
+		capture_connected(c);
 }

@@ -16,6 +16,7 @@
 
 struct bufferevent;
 struct evbuffer;
+struct capture_flow;
 struct event;
 struct profile;
 struct profile_set;
@@ -164,6 +165,7 @@ struct conn {
 	struct event		*connect_timer;
 	size_t			 bufmax;
 	struct xproxy		*xp;		/* explicit proxy flows only */
+	struct capture_flow	*cap;		/* -w/--pcap-dir, else NULL */
 	TAILQ_ENTRY(conn)	 entry;
 };
 

@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "capture.h"
 #include "conn.h"
 #include "escape.h"
 #include "evlog.h"
@@ -121,6 +122,8 @@ relay_shut(struct side *s)
 	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		log_debug("flow %llu: shutdown %s: %s",
 		    (unsigned long long)s->conn->id, s->name, strerror(errno));
+	if (s->conn->cap != NULL)
+		capture_shut(s);
 }
 
 static void
@@ -194,6 +197,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 			    (struct iovec *)v, nv);
 		} while (w == -1 && errno == EINTR);
 		if (w > 0) {
+			if (c->cap != NULL)
+				capture_tx(s->peer, in, (size_t)w);
 			s->rx += (size_t)w;
 			evbuffer_drain(in, (size_t)w);
 			len -= (size_t)w;
@@ -269,6 +274,8 @@ relay_top_up(struct side *s)
 				    BEV_EVENT_ERROR, s);
 			return;
 		}
+		if (c->cap != NULL)
+			capture_rx(s, buf, (size_t)n);
 		if (evbuffer_add(tmp, buf, (size_t)n) != 0) {
 			/* Out of memory: this flow cannot keep its bytes. */
 			conn_close(c, s == &c->cli ? CONN_R_CLIENT_ERROR :
@@ -454,6 +461,8 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF) {
 		s->eof = 1;
+		if (c->cap != NULL)
+			capture_eof(s);
 		/* Anything still in the input goes first. */
 		relay_readcb(bev, s);
 		if (c->state == CONN_ST_CLOSED)

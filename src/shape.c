@@ -20,6 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "capture.h"
 #include "conn.h"
 #include "evlog.h"
 #include "profile.h"
@@ -337,6 +338,8 @@ shape_emit(struct side *to, struct shape *sh, size_t n, int own_write)
 				w = write(bufferevent_getfd(to->bev), buf, k);
 			} while (w == -1 && errno == EINTR);
 			if (w > 0) {
+				if (to->conn->cap != NULL)
+					capture_tx(to, sh->q, (size_t)w);
 				evbuffer_drain(sh->q, (size_t)w);
 				shape_consume(sh, (size_t)w);
 				n -= (size_t)w;
