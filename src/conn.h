@@ -135,6 +135,7 @@ struct h1relay {
 	unsigned int		 next_req:1;	/* held bytes: the next request? */
 	unsigned int		 resp_extra:1;	/* bytes after the 101: drop/next */
 	unsigned int		 resp_next:1;	/* ... parsed as the next response */
+	unsigned int		 cli_close:1;	/* the client asked to close */
 	struct event		*hold_timer;	/* then a 504 */
 	struct event		*after_timer;	/* after-101 after=N */
 };

@@ -175,7 +175,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	char *src;
 	size_t nadd = 0;
 	ssize_t n;
-	int acted = 0;
+	int acted = 0, resp;
 
 	/* Cneonction first: in place, so offsets and the byte sum hold. */
 	memcpy(out, head, h->len);
@@ -197,6 +197,9 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		}
 	}
 	memset(&e, 0, sizeof(e));
+	/* On the way down they act on a final answer other than a 101: the
+	 * proxy's own hop-by-hop headers replace the server's. */
+	resp = h->kind == H1_RESPONSE && h->status >= 200;
 	if ((b = h1relay_find(c, BHV_STRIP_HOP, dir)) != NULL &&
 	    h->kind == H1_REQUEST) {
 		e.flags |= (b->flags & BHV_F_UPGRADE_ONLY) ? H1EDIT_STRIP_UPGRADE :
@@ -218,13 +221,43 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 				xff[strlen(xff) - 1] = '\0';
 			add[nadd++] = xff;
 		}
-		if (b->add[0] != '\0')
+		/* Squid's default refresh_pattern: no caching for a URL
+		 * with a query (socket.io's, say), and it says so. */
+		if ((b->flags & BHV_F_SQUID_REFRESH) &&
+		    h1edit_squid_nocache(h, head))
+			add[nadd++] = "Cache-Control: max-age=0";
+		else if (b->add[0] != '\0')
 			add[nadd++] = b->add;
 		if (b->conn[0] != '\0')
 			e.connection = b->conn;
+	} else if (b != NULL && resp && h->status != 101) {
+		/* Squid: Via and its own Connection on the answer too. */
+		e.flags |= H1EDIT_STRIP_HOP;
+		if (b->via[0] != '\0')
+			e.via = b->via;
+		e.connection = c->h1.cli_close ? "close" : "keep-alive";
 	}
-	if (h1relay_find(c, BHV_HTTP10, dir) != NULL && h->kind == H1_REQUEST)
+	if (b != NULL && (h->kind == H1_REQUEST || (resp && h->status != 101))) {
+		if (b->flags & BHV_F_NORMALIZE)
+			e.flags |= H1EDIT_NORMALIZE;
+		if (b->flags & BHV_F_SQUID_NAMES)
+			e.canon = h1edit_squid_names;
+	}
+	if ((b = h1relay_find(c, BHV_HTTP10, dir)) != NULL &&
+	    h->kind == H1_REQUEST) {
 		e.flags |= H1EDIT_HTTP10;
+		if (b->flags & BHV_F_NGINX)
+			e.flags |= H1EDIT_HOP_NGINX | H1EDIT_HOST_FIRST;
+	} else if (b != NULL && resp && h->status != 101) {
+		/* nginx answers its client with its own Connection. */
+		e.flags |= H1EDIT_STRIP_HOP;
+		if (b->flags & BHV_F_NGINX)
+			e.flags |= H1EDIT_HOP_NGINX;
+		e.connection = c->h1.cli_close ? "close" : "keep-alive";
+	}
+	if (b != NULL && (b->flags & BHV_F_NORMALIZE) &&
+	    (h->kind == H1_REQUEST || (resp && h->status != 101)))
+		e.flags |= H1EDIT_NORMALIZE;
 	if ((b = h1relay_find(c, BHV_HDR_LOWER, dir)) != NULL)
 		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
 		    H1EDIT_LOWER_NAMES;
@@ -233,7 +266,8 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	add[nadd] = NULL;
 	if (nadd > 0)
 		e.add = add;
-	if (e.flags == 0 && e.via == NULL && e.add == NULL)
+	if (e.flags == 0 && e.via == NULL && e.add == NULL &&
+	    e.connection == NULL && e.canon == NULL)
 		return n;
 	/* Parse the (possibly renamed) copy, then edit from it; the report
 	 * points into the copy, so it lives until the events are written. */
@@ -258,7 +292,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		if (b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10 ||
 		    b->kind == BHV_HDR_LOWER || b->kind == BHV_CONN_MERGE) {
 			if ((b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10) &&
-			    h->kind != H1_REQUEST)
+			    h->kind != H1_REQUEST && (!resp || h->status == 101))
 				continue;
 			h1relay_event(c, b, dname, acted++ ? NULL : &rep,
 			    (int)h->len, (int)n);
@@ -640,6 +674,7 @@ h1relay_client(struct conn *c)
 	if (c->h1.keep_http)
 		bufferevent_enable(c->srv.bev, EV_READ);
 	c->h1.is_head = h->meth == H1_M_HEAD;
+	c->h1.cli_close = h1edit_wants_close(h, head) != 0;
 	if (h1relay_reject(c, head, h)) {
 		free(h);
 		return;

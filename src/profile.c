@@ -193,6 +193,45 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 			return profile_flag(b, BHV_F_HOST_LAST, v, err) ? -1 : 1;
 		if (strcmp(k, "xff") == 0)
 			return profile_flag(b, BHV_F_XFF, v, err) ? -1 : 1;
+		if (strcmp(k, "normalize") == 0)
+			return profile_flag(b, BHV_F_NORMALIZE, v, err) ? -1 : 1;
+		if (strcmp(k, "refresh") == 0) {
+			if (strcmp(v, "squid") == 0)
+				b->flags |= BHV_F_SQUID_REFRESH;
+			else if (strcmp(v, "none") == 0)
+				b->flags &= ~BHV_F_SQUID_REFRESH;
+			else {
+				*err = "refresh is squid or none";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "names") == 0) {
+			if (strcmp(v, "squid") == 0)
+				b->flags |= BHV_F_SQUID_NAMES;
+			else if (strcmp(v, "as-sent") == 0)
+				b->flags &= ~BHV_F_SQUID_NAMES;
+			else {
+				*err = "names is squid or as-sent";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
+	case BHV_HTTP10:
+		if (strcmp(k, "normalize") == 0)
+			return profile_flag(b, BHV_F_NORMALIZE, v, err) ? -1 : 1;
+		if (strcmp(k, "style") == 0) {
+			if (strcmp(v, "nginx") == 0)
+				b->flags |= BHV_F_NGINX;
+			else if (strcmp(v, "rfc") == 0)
+				b->flags &= ~BHV_F_NGINX;
+			else {
+				*err = "style is rfc or nginx";
+				return -1;
+			}
+			return 1;
+		}
 		return 0;
 	case BHV_HDR_LOWER:
 		if (strcmp(k, "what") == 0) {

@@ -83,6 +83,10 @@ enum bhv_action {
 #define BHV_F_HTTP10		0x8000	/* connect-reply: HTTP/1.0 200 */
 #define BHV_F_NTLM		0x10000	/* proxy-auth: NTLM, never accepted */
 #define BHV_F_NEGOTIATE		0x20000	/* proxy-auth: Negotiate, never accepted */
+#define BHV_F_NORMALIZE		0x40000	/* strip, http10: "Name: value" CRLF */
+#define BHV_F_SQUID_NAMES	0x80000	/* strip: Squid's case for its names */
+#define BHV_F_NGINX		0x100000	/* http10: nginx's hop set, Host first */
+#define BHV_F_SQUID_REFRESH	0x200000	/* strip: max-age=0 for a query URL */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1

@@ -137,6 +137,27 @@ main(void)
 	    p->bhv[0].kind == BHV_TLS_INTERCEPT && p->needs_hello &&
 	    p->bhv[1].kind == BHV_WS_DROP_CONTROL &&
 	    p->bhv[1].dir == BHV_DIR_UP, "tls-intercept and ws-drop-control");
+	/* The fidelity parameters of the HTTP personas. */
+	p = profile_add(ps, "http", "test", &err);
+	ok(p != NULL && add(p, "strip-hop-by-hop dir=both names=squid "
+	    "normalize=yes refresh=squid") == 0 &&
+	    p->bhv[0].dir == BHV_DIR_BOTH && (p->bhv[0].flags &
+	    (BHV_F_SQUID_NAMES | BHV_F_NORMALIZE | BHV_F_SQUID_REFRESH)) ==
+	    (BHV_F_SQUID_NAMES | BHV_F_NORMALIZE | BHV_F_SQUID_REFRESH),
+	    "strip: names=squid normalize=yes refresh=squid");
+	ok(p != NULL && add(p, "http10 style=nginx normalize=yes") == 0 &&
+	    p->bhv[1].dir == BHV_DIR_UP &&
+	    (p->bhv[1].flags & (BHV_F_NGINX | BHV_F_NORMALIZE)) ==
+	    (BHV_F_NGINX | BHV_F_NORMALIZE), "http10: style=nginx, up by default");
+	ok(p != NULL && add(p, "http10 style=nginx style=rfc") == 0 &&
+	    !(p->bhv[2].flags & BHV_F_NGINX), "http10: style=rfc undoes it");
+	if (p != NULL) {
+		bad(p, "http10 style=apache", "style is");
+		bad(p, "strip-hop-by-hop names=upper", "names is");
+		bad(p, "strip-hop-by-hop refresh=always", "refresh is");
+		bad(p, "http10 normalize=maybe", "yes or no");
+		bad(p, "http10 via=x", "unknown parameter");
+	}
 
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
