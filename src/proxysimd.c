@@ -429,17 +429,22 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 }
 
 static void
-remove_rules(void)
+remove_rules(int last_try)
 {
 	int n;
 
 	if (!rules_installed)
 		return;
-	rules_installed = 0;
 	n = fwrules_remove(rules_tag, px.cfg.tproxy);
-	if (n < 0)
-		log_warnx("could not list the capture rules to remove them");
-	else
+	if (n < 0) {
+		/* Out of descriptors, say: listing needs a pipe. The flows'
+		 * sockets are closed before the last try. */
+		if (last_try)
+			log_warnx("could not list the capture rules to remove "
+			    "them (proxysimd --cleanup removes them)");
+		return;
+	}
+	rules_installed = 0;
 		log_info("removed %d capture rule%s (%s)", n, n == 1 ? "" : "s",
 		    rules_tag);
 }
@@ -642,7 +647,7 @@ main(int argc, char **argv)
 
 	if (cli.detach) {
 		if (daemon(0, 0) != 0) {
-			remove_rules();
+			remove_rules(1);
 			fatal(EXIT_RUNTIME, "daemon");
 		}
 		log_to_syslog();
@@ -653,12 +658,13 @@ main(int argc, char **argv)
 	if (event_base_dispatch(px.base) == -1)
 		log_warnx("event loop failed");
 
-	remove_rules();
+	/* First, so that no new flow meets a daemon that is going. */
+	remove_rules(0);
 	nfq_stop();
 	proxy_shutdown(&px);
 	/* The deferred frees of the flows just closed. */
 	event_base_loop(px.base, EVLOOP_NONBLOCK);
-	remove_rules();
+	remove_rules(1);
 	capture_shutdown();
 	log_daemon_event("stop");
 	for (i = 0; i < 3; i++)
