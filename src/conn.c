@@ -21,6 +21,7 @@
 #include "evlog.h"
 #include "log.h"
 #include "profile.h"
+#include "tlshello.h"
 #include "proxy.h"
 
 static const char *const conn_state_names[CONN_ST_MAX] = {
@@ -326,7 +327,11 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		return;
 	}
 	addr_unmap(&c->server);
-	conn_pick_profile(c, -1, NULL, 0, NULL, 0);
+	{
+		struct rules_flow f = { .http = -1, .tls = -1 };
+
+		conn_pick_profile(c, &f);
+	}
 	conn_log_open(c, (struct sockaddr *)&local);
 	if (conn_is_loop(c, &local)) {
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
@@ -385,28 +390,20 @@ conn_connect(struct conn *c)
 }
 
 void
-conn_pick_profile(struct conn *c, int http, const char *host,
-    size_t hostlen, const char *target, size_t targetlen)
+conn_pick_profile(struct conn *c, struct rules_flow *f)
 {
-	struct rules_flow f = {
-		.dst = (const struct sockaddr *)&c->server,
-		.nth = c->id,
-		.http = http,
-		.host = host,
-		.hostlen = hostlen,
-		.target = target,
-		.targetlen = targetlen,
-	};
 	const struct profile *p;
 	const struct rule *r;
 	struct evlog_rec rec;
 	struct jsonw *j;
 	int pending, was_pending = c->rule_pending;
 
-	if (c->pset->rules.n == 0 || (http >= 0 && !was_pending))
+	if (c->pset->rules.n == 0 || (f->http >= 0 && !was_pending))
 		return;
-	r = rules_pick(&c->pset->rules, &f, &pending);
-	if (pending && http < 0) {
+	f->dst = (const struct sockaddr *)&c->server;
+	f->nth = c->id;
+	r = rules_pick(&c->pset->rules, f, &pending);
+	if (pending) {
 		c->rule_pending = 1;
 		return;
 	}
@@ -420,12 +417,32 @@ conn_pick_profile(struct conn *c, int http, const char *host,
 	j = evlog_begin(&rec, "rule", c->id);
 	jsonw_str(j, "rule", r != NULL ? r->origin : NULL);
 	jsonw_str(j, "profile", c->prof->name);
-	if (host != NULL)
-		jsonw_bytes(j, "host", host, hostlen);
-	if (target != NULL)
-		jsonw_bytes(j, "target", target, targetlen);
+	if (f->host != NULL)
+		jsonw_bytes(j, "host", f->host, f->hostlen);
+	if (f->target != NULL)
+		jsonw_bytes(j, "target", f->target, f->targetlen);
+	if (f->sni != NULL)
+		jsonw_bytes(j, "sni", f->sni, f->snilen);
 	evlog_commit(&rec);
 	behave_start(c);
+}
+
+void
+conn_pick_unless_http(struct conn *c)
+{
+	const struct tlshello *th = tlsflow_hello(c);
+	struct rules_flow f = { .http = 0, .tls = c->proto == SNIFF_TLS ? -1 : 0 };
+
+	if (!c->rule_pending)
+		return;
+	if (c->tls != NULL && tlsflow_decided(c)) {
+		f.tls = th != NULL;
+		if (th != NULL && th->sni_len > 0) {
+			f.sni = th->sni;
+			f.snilen = th->sni_len;
+		}
+	}
+	conn_pick_profile(c, &f);
 }
 
 void

@@ -189,14 +189,16 @@ void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
 	    int rst_srv);
 
 /*
- * Picks the flow's profile by the rules ([rules]). http is -1 before
- * the first bytes are classified, 0 for a flow that is not HTTP (or
- * whose head did not parse), 1 with the request's Host and target.
- * While a rule waits for the request head, c->rule_pending is set and
- * the behaviours have not started; once decided they start here.
+ * Picks the flow's profile by the rules ([rules]) from what is known of
+ * it (f: http and tls, -1 while unknown, and the Host, target or SNI;
+ * the destination and flow number are filled in here). While a rule
+ * waits for the request head or the ClientHello, c->rule_pending is set
+ * and the behaviours have not started; once decided they start here.
  */
-void	conn_pick_profile(struct conn *, int http, const char *host,
-	    size_t hostlen, const char *target, size_t targetlen);
+struct rules_flow;
+void	conn_pick_profile(struct conn *, struct rules_flow *f);
+/* What relay.c knows of a flow it tunnels: HTTP no, TLS maybe. */
+void	conn_pick_unless_http(struct conn *);
 
 /* Stamps the connect time and stops the connect timer. */
 void	conn_upstream_connected(struct conn *);
@@ -257,6 +259,8 @@ void	tlsflow_start(struct conn *);
  * be relayed now; it may drain what a behaviour swallows. */
 size_t	tlsflow_pump(struct side *, struct evbuffer *, size_t len);
 int	tlsflow_holding(const struct conn *);
+/* Is the ClientHello known (parsed, or given up on)? */
+int	tlsflow_decided(const struct conn *);
 /* A TLS side's handshake is done (BEV_EVENT_CONNECTED). */
 void	tlsflow_handshake(struct side *);
 /* A TLS side failed: logs OpenSSL's reasons (tls_error). */

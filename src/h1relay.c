@@ -665,10 +665,16 @@ h1relay_client(struct conn *c)
 	if (c->rule_pending) {
 		/* A rule on Host or path decides now, before any behaviour. */
 		int hi = h1_header_find(h, head, "Host", 0);
+		struct rules_flow f = {
+			.http = 1,
+			.tls = 0,
+			.host = hi >= 0 ? head + h->hdr[hi].value.off : NULL,
+			.hostlen = hi >= 0 ? h->hdr[hi].value.len : 0,
+			.target = head + h->target.off,
+			.targetlen = h->target.len,
+		};
 
-		conn_pick_profile(c, 1, hi >= 0 ? head + h->hdr[hi].value.off :
-		    NULL, hi >= 0 ? h->hdr[hi].value.len : 0,
-		    head + h->target.off, h->target.len);
+		conn_pick_profile(c, &f);
 	}
 	c->h1.req_done = 1;
 	if (c->h1.keep_http)

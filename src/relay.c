@@ -54,8 +54,11 @@ relay_classify(struct conn *c, int force)
 		c->proto = SNIFF_OTHER;
 	if (c->proto == SNIFF_NEED_MORE)
 		return;
-	if (c->proto == SNIFF_TLS)
+	if (c->proto == SNIFF_TLS) {
+		/* Decided now unless a rule waits for the SNI. */
+		conn_pick_unless_http(c);
 		tlsflow_start(c);
+	}
 	j = evlog_begin(&r, "classify", c->id);
 	jsonw_str(j, "proto", sniff_name(c->proto));
 	if (c->proto == SNIFF_TLS)
@@ -318,8 +321,7 @@ void
 relay_tunnel(struct conn *c)
 {
 	/* Not HTTP, or no head: a rule on Host or path cannot match. */
-	if (c->rule_pending)
-		conn_pick_profile(c, 0, NULL, 0, NULL, 0);
+	conn_pick_unless_http(c);
 	conn_set_state(c, CONN_ST_TUNNEL);
 	relay_pump(&c->cli);
 	relay_pump(&c->srv);

@@ -143,7 +143,7 @@ rules_parse(struct rule *r, const char *line, const char *origin,
 	    tok = strtok_r(NULL, " \t", &save)) {
 		if ((eq = strchr(tok, '=')) == NULL || eq == tok) {
 			*err = "a rule is key=value words (port, dst, host, "
-			    "path, nth, every, profile)";
+			    "path, sni, nth, every, profile)";
 			return -1;
 		}
 		*eq++ = '\0';
@@ -155,6 +155,9 @@ rules_parse(struct rule *r, const char *line, const char *origin,
 				return -1;
 		} else if (strcmp(tok, "host") == 0) {
 			if (rules_pattern(r->host, eq, 0, err) != 0)
+				return -1;
+		} else if (strcmp(tok, "sni") == 0) {
+			if (rules_pattern(r->sni, eq, 0, err) != 0)
 				return -1;
 		} else if (strcmp(tok, "path") == 0) {
 			if (rules_pattern(r->path, eq, 1, err) != 0)
@@ -172,13 +175,17 @@ rules_parse(struct rule *r, const char *line, const char *origin,
 			}
 			snprintf(r->profile, sizeof(r->profile), "%s", eq);
 		} else {
-			*err = "unknown rule key (port, dst, host, path, nth, "
-			    "every, profile)";
+			*err = "unknown rule key (port, dst, host, path, sni, "
+			    "nth, every, profile)";
 			return -1;
 		}
 	}
 	if (r->profile[0] == '\0') {
 		*err = "a rule needs profile=NAME";
+		return -1;
+	}
+	if (r->sni[0] != '\0' && rules_needs_http(r)) {
+		*err = "sni is TLS, host and path HTTP: not in one rule";
 		return -1;
 	}
 	return 0;
@@ -188,6 +195,12 @@ int
 rules_needs_http(const struct rule *r)
 {
 	return r->host[0] != '\0' || r->path[0] != '\0';
+}
+
+int
+rules_needs_sni(const struct rule *r)
+{
+	return r->sni[0] != '\0';
 }
 
 static int
@@ -316,6 +329,14 @@ rules_match(const struct rule *r, const struct rules_flow *f)
 		return 0;
 	if (r->every != 0 && (f->nth == 0 || f->nth % r->every != 0))
 		return 0;
+	if (rules_needs_sni(r)) {
+		if (f->tls == 0)
+			return 0;
+		if (f->tls < 0)
+			return -1;
+		return f->sni != NULL && rules_host_match(r->sni, f->sni,
+		    f->snilen);
+	}
 	if (!rules_needs_http(r))
 		return 1;
 	if (f->http == 0)

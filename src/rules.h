@@ -1,6 +1,7 @@
 /*
  * Rules pick a flow's profile: by destination address and port, by the
- * nth flow, and, for HTTP, by Host and path. They come from [rules]
+ * nth flow, for HTTP by Host and path, and for TLS by the ClientHello's
+ * server name (SNI). They come from [rules]
  * sections ("rule = port=80 host=*.example.com profile=NAME"), are tried
  * in order, and the first that matches wins; no match leaves the default
  * profile (-P). Pure code: parsing and matching only.
@@ -28,6 +29,7 @@ struct rule {
 	unsigned	 dst_plen;
 	char		 host[RULES_PATLEN];	/* "" any; "*.x" a suffix */
 	char		 path[RULES_PATLEN];	/* "" any; "/x*" a prefix */
+	char		 sni[RULES_PATLEN];	/* "" any; as host */
 	uint64_t	 nth;		/* only the nth flow (1-based); 0 any */
 	uint64_t	 every;		/* every nth flow; 0 any */
 };
@@ -47,6 +49,9 @@ struct rules_flow {
 	size_t			 hostlen;
 	const char		*target; /* the request-target */
 	size_t			 targetlen;
+	int			 tls;	/* 1 a ClientHello, 0 none, -1 not yet */
+	const char		*sni;	/* its server name, or NULL */
+	size_t			 snilen;
 };
 
 /* Parses "key=value ..." into r. 0, or -1 and *err. */
@@ -54,7 +59,10 @@ int	rules_parse(struct rule *r, const char *line, const char *origin,
 	    const char **err) NONNULL(1, 2, 3, 4) WUNRES;
 /* Does the rule need the request head to decide? */
 int	rules_needs_http(const struct rule *) NONNULL(1);
-/* 1 matches, 0 does not, -1 cannot tell before the request head. */
+/* Does it need the ClientHello? */
+int	rules_needs_sni(const struct rule *) NONNULL(1);
+/* 1 matches, 0 does not, -1 cannot tell before the request head or the
+ * ClientHello. */
 int	rules_match(const struct rule *, const struct rules_flow *)
 	    NONNULL(1, 2);
 /*

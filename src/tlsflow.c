@@ -196,6 +196,8 @@ tlsflow_decide(struct conn *c, const char *result)
 	free(t->buf);
 	t->buf = NULL;
 	tlsflow_log(c, result);
+	/* A rule on the SNI decides now; the behaviours below are its. */
+	conn_pick_unless_http(c);
 	t->pass_up_to = UINT64_MAX;
 	if ((b = tlsflow_find(c, BHV_SNI_DENY)) != NULL && ok &&
 	    tlsflow_listed(b->names, &t->th)) {
@@ -237,8 +239,15 @@ tlsflow_start(struct conn *c)
 		c->tls = NULL;
 		return;
 	}
-	c->tls->hold = c->prof->needs_hello;
+	/* A rule on the SNI waits for it too. */
+	c->tls->hold = c->prof->needs_hello || c->rule_pending;
 	c->tls->pass_up_to = UINT64_MAX;
+}
+
+int
+tlsflow_decided(const struct conn *c)
+{
+	return c->tls != NULL && c->tls->decided;
 }
 
 int

@@ -39,8 +39,10 @@ m(const char *rule, const char *ip, int port, uint64_t nth, int http,
 	struct rule r;
 	const char *err = NULL;
 	struct sockaddr_storage d = sa(ip, port);
-	struct rules_flow f = { (struct sockaddr *)&d, nth, http, host,
-	    host ? strlen(host) : 0, target, target ? strlen(target) : 0 };
+	struct rules_flow f = { .dst = (struct sockaddr *)&d, .nth = nth,
+	    .http = http, .host = host, .hostlen = host ? strlen(host) : 0,
+	    .target = target, .targetlen = target ? strlen(target) : 0,
+	    .tls = 0 };
 
 	if (rules_parse(&r, rule, "t:1", &err) != 0) {
 		tap_diag("%s: %s", rule, err);
@@ -132,6 +134,28 @@ main(void)
 	is_int(m("path=/ profile=x", "198.18.2.2", 80, 1, 1, "h",
 	    "http://example.com"), 1, "absolute-form without a path is /");
 
+	/* SNI: only a ClientHello decides. */
+	{
+		struct rule rs;
+		struct sockaddr_storage d = sa("198.18.2.2", 443);
+		struct rules_flow f = { .dst = (struct sockaddr *)&d, .nth = 1,
+		    .http = 0, .tls = -1 };
+
+		ok(rules_parse(&rs, "sni=*.blocked.lab profile=x", "t:1", &err) == 0 &&
+		    rules_needs_sni(&rs) && !rules_needs_http(&rs), "sni=*.blocked.lab");
+		is_int(rules_match(&rs, &f), -1, "before the ClientHello: cannot tell");
+		f.tls = 1;
+		f.sni = "WS.Blocked.LAB";
+		f.snilen = 14;
+		is_int(rules_match(&rs, &f), 1, "a name under it, any case");
+		f.sni = NULL;
+		f.snilen = 0;
+		is_int(rules_match(&rs, &f), 0, "a ClientHello without SNI: no");
+		f.tls = 0;
+		is_int(rules_match(&rs, &f), 0, "not TLS: no");
+	}
+	bad("sni=a.lab host=a.lab profile=x", "not in one rule");
+
 	/* Picking: order counts, and an undecidable rule first waits. */
 	ps = profile_set_new();
 	ok(cfgfile_parse_string("[profile a]\nbehaviour = blackhole\n"
@@ -143,8 +167,8 @@ main(void)
 	is_str(ps->rules.r[1].origin, "r.conf:6", "each knows its file:line");
 	{
 		struct sockaddr_storage d = sa("198.18.2.2", 443);
-		struct rules_flow f = { (struct sockaddr *)&d, 1, -1, NULL, 0,
-		    NULL, 0 };
+		struct rules_flow f = { .dst = (struct sockaddr *)&d, .nth = 1,
+		    .http = -1, .tls = 0 };
 
 		r = rules_pick(&ps->rules, &f, &pending);
 		ok(r == &ps->rules.r[0] && !pending, "443: the first rule, at once");
