@@ -60,6 +60,30 @@ behave_armed(const struct conn *c, size_t i)
 	return (c->bhv.armed & (1u << i)) != 0;
 }
 
+uint32_t
+behave_open_delay(struct conn *c)
+{
+	const struct profile *p = c->prof;
+	struct timeval tv;
+	struct evlog_rec r;
+	struct jsonw *j;
+	uint32_t ms;
+	size_t i;
+
+	for (i = 0; i < p->nbhv; i++)
+		if (p->bhv[i].kind == BHV_SLOW_OPEN && behave_armed(c, i))
+			break;
+	if (i == p->nbhv)
+		return 0;
+	behave_timeval(c, &p->bhv[i], &tv);
+	ms = (uint32_t)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+	j = behave_event(&r, c, &p->bhv[i]);
+	jsonw_u64(j, "delay_ms", ms);
+	jsonw_str(j, "held", "connect");
+	evlog_commit(&r);
+	return ms;
+}
+
 void
 behave_end(struct conn *c, enum conn_reason reason, int rst)
 {

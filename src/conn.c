@@ -182,6 +182,9 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	if (c->connect_timer != NULL)
 		event_free(c->connect_timer);
 	c->connect_timer = NULL;
+	if (c->open_timer != NULL)
+		event_free(c->open_timer);
+	c->open_timer = NULL;
 	behave_stop(c);
 	h1relay_stop(c);
 	if (c->xp != NULL)
@@ -342,11 +345,45 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 	conn_connect(c);
 }
 
+/* The upstream connect itself, with its timer. */
+static void
+conn_connect_now(struct conn *c)
+{
+	struct proxy *px = c->px;
+	int e;
+
+	if (bufferevent_socket_connect(c->srv.bev, (struct sockaddr *)&c->server,
+	    addr_len((struct sockaddr *)&c->server)) != 0) {
+		e = EVUTIL_SOCKET_ERROR();
+		conn_connect_failed(c, e == ECONNREFUSED ?
+		    CONN_R_CONNECT_REFUSED : CONN_R_CONNECT_ERROR, e);
+		return;
+	}
+	{
+		struct timeval tv = {
+			.tv_sec = px->cfg.connect_timeout_ms / 1000,
+			.tv_usec = (px->cfg.connect_timeout_ms % 1000) * 1000,
+		};
+
+		evtimer_add(c->connect_timer, &tv);
+	}
+}
+
+static void
+conn_open_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == CONN_ST_CONNECTING)
+		conn_connect_now(c);
+}
+
 void
 conn_connect(struct conn *c)
 {
 	struct proxy *px = c->px;
-	int ufd, e;
+	uint32_t ms;
+	int ufd;
 
 	/* An explicit flow's upstream is never transparent: its client may
 	 * be on loopback. */
@@ -367,26 +404,20 @@ conn_connect(struct conn *c)
 	}
 	relay_setup_callbacks(c);
 	conn_set_state(c, CONN_ST_CONNECTING);
-	if (bufferevent_socket_connect(c->srv.bev, (struct sockaddr *)&c->server,
-	    addr_len((struct sockaddr *)&c->server)) != 0) {
-		e = EVUTIL_SOCKET_ERROR();
-		conn_connect_failed(c, e == ECONNREFUSED ?
-		    CONN_R_CONNECT_REFUSED : CONN_R_CONNECT_ERROR, e);
-		return;
-	}
-	{
-		struct timeval tv = {
-			.tv_sec = px->cfg.connect_timeout_ms / 1000,
-			.tv_usec = (px->cfg.connect_timeout_ms % 1000) * 1000,
-		};
-
-		evtimer_add(c->connect_timer, &tv);
-	}
 	/* An explicit flow armed its behaviours when it was accepted; a
 	 * flow a rule waits for arms them once decided. */
 	if (c->xp == NULL && !c->rule_pending)
 		behave_start(c);
-	relay_start(c);
+	if ((ms = behave_open_delay(c)) > 0 &&
+	    (c->open_timer = evtimer_new(px->base, conn_open_later, c)) != NULL) {
+		/* slow-open: the client's bytes wait, bounded, meanwhile. */
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		evtimer_add(c->open_timer, &tv);
+	} else
+		conn_connect_now(c);
+	if (c->state != CONN_ST_CLOSED)
+		relay_start(c);
 }
 
 void

@@ -164,6 +164,7 @@ struct conn {
 	struct timeval		 t_open;
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
+	struct event		*open_timer;	/* slow-open */
 	size_t			 bufmax;
 	struct xproxy		*xp;		/* explicit proxy flows only */
 	struct capture_flow	*cap;		/* -w/--pcap-dir, else NULL */
@@ -212,6 +213,8 @@ size_t	behave_admit(struct conn *, struct side *, size_t len);
 void	behave_drained(struct conn *);
 /* After bytes were admitted: starts the ending a budget asked for. */
 void	behave_after_pump(struct conn *);
+/* slow-open: how long the upstream connect waits (0: at once); logs it. */
+uint32_t behave_open_delay(struct conn *);
 /* Ends the flow once both outputs drain, with a reset or a FIN. */
 void	behave_end(struct conn *, enum conn_reason, int rst);
 /* Is behaviour i of the profile armed for this flow? */

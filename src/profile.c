@@ -18,6 +18,7 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_BANDWIDTH] = "bandwidth",
 	[BHV_SLICER] = "slicer",
 	[BHV_SLOW_CLOSE] = "slow-close",
+	[BHV_SLOW_OPEN] = "slow-open",
 	[BHV_STRIP_HOP] = "strip-hop-by-hop",
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
@@ -617,7 +618,8 @@ profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 		return 0;
 	}
 	if (strcmp(k, "jitter") == 0 && (b->kind == BHV_IDLE_TIMEOUT ||
-	    b->kind == BHV_MAX_LIFETIME || b->kind == BHV_LATENCY)) {
+	    b->kind == BHV_MAX_LIFETIME || b->kind == BHV_LATENCY ||
+	    b->kind == BHV_SLOW_OPEN)) {
 		if (profile_duration(v, &b->jitter_ms) != 0) {
 			*err = "jitter is a duration (500ms, 2s)";
 			return -1;
@@ -740,6 +742,7 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		case BHV_MAX_LIFETIME:
 		case BHV_LATENCY:
 		case BHV_SLOW_CLOSE:
+		case BHV_SLOW_OPEN:
 			if (profile_duration(tok, &b.ms) != 0 || b.ms == 0) {
 				*err = "expected a duration (60s, 500ms, 2m)";
 				return -1;

@@ -31,6 +31,7 @@ enum bhv_kind {
 	BHV_BANDWIDTH,		/* at most `bytes` per second */
 	BHV_SLICER,		/* writes of `bytes` (+- variation), ms apart */
 	BHV_SLOW_CLOSE,		/* a FIN is passed on ms late */
+	BHV_SLOW_OPEN,		/* the upstream connect starts ms late */
 	/* HTTP: act on the first request head (up) and response head (down). */
 	BHV_STRIP_HOP,		/* RFC 9110 7.6.1 hop-by-hop headers removed */
 	BHV_HTTP10,		/* request line HTTP/1.0, Connection: close */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Timing behaviours (shape.c) with real TCP peers: latency and jitter,
 # bandwidth, the slicer (one byte a segment, counted by the server's
-# kernel) and slow close; passthrough beside each, so the figures show
+# kernel), slow close and slow open; passthrough beside each, so the figures show
 # what the middlebox added. The event log says what acted.
 . "$(dirname "$0")/lib.sh"
 require_netns
@@ -19,6 +19,8 @@ behaviour = bandwidth 256k dir=down
 behaviour = slicer 1 delay=2ms dir=up
 [profile slowfin]
 behaviour = slow-close 1500ms dir=down
+[profile slowopen]
+behaviour = slow-open 700ms
 [profile combo]
 behaviour = latency 50ms dir=down
 behaviour = bandwidth 512k dir=down
@@ -79,6 +81,14 @@ ok "slow-close 1500ms down: the data comes at once, the FIN 1.5 s later ($r)" \
 wait_closes 1
 is "$(events_query '[(e["name"], e.get("held")) for e in ev if e["event"]=="behaviour" and e["name"]=="slow-close"]')" \
 	"[('slow-close', 'fin')]" "the event log shows the FIN held back"
+
+restart -P slowopen
+r=$(tp --connect 198.18.2.2:80 --mode rtt --count 3)
+ok "slow-open 700ms: the first echo waits for the late connect, 700 to 1200 ms ($r)" \
+	py "$r" 'sys.exit(not 700 <= d["rtt_ms"][0] < 1200)'
+ok "... the next ones are quick" py "$r" 'sys.exit(not max(d["rtt_ms"][1:]) < 100)'
+is "$(events_query '[(e["held"], e["delay_ms"]) for e in ev if e["event"]=="behaviour" and e["name"]=="slow-open"]')" \
+	"[('connect', 700)]" "... the event log says the connect was held 700 ms"
 
 restart -P combo --seed 3
 r=$(tp --connect 198.18.2.2:443 --mode download)
