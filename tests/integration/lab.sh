@@ -40,5 +40,17 @@ is "$(echo "$out" | grep -c '"result": "ok"')" 2 "the demo's ws and wss echoes b
 ok "the demo prints the middlebox's flows (http and tls)" \
 	sh -c "echo \"\$1\" | grep -q ' http ' && echo \"\$1\" | grep -q ' tls '" _ "$out"
 ok "the demo prints what reached the server" grep -q "Upgrade: websocket" <<<"$out"
+# The article's table, every cell measured in the demo.
+cell() { echo "$out" | grep -A0 "^   $1 " | head -1 | sed "s/^   $1 *//"; }
+is "$(cell 'transparent, strips Upgrade' | tr -s ' ')" "fails (http-status) works" \
+	"table: a transparent proxy breaks ws://, wss:// passes"
+is "$(cell 'transparent, inspects TLS' | tr -s ' ')" "fails (http-status) fails (http-status)" \
+	"table: TLS inspection breaks wss:// too"
+is "$(cell 'explicit, CONNECT to 443 only (Squid)' | tr -s ' ')" "fails (proxy) works" \
+	"table: Squid's CONNECT allow-list refuses ws:// (port 80), wss:// works"
+is "$(cell 'explicit, CONNECT to any port' | tr -s ' ')" "works works" \
+	"table: an explicit proxy that allows CONNECT carries both"
+is "$(cell 'explicit, inspects TLS' | tr -s ' ')" "fails (http-status) fails (http-status)" \
+	"table: an inspecting explicit proxy breaks both"
 is "$(snapshot)" "$before" "the demo leaves nothing behind"
 done_testing
