@@ -52,10 +52,13 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_REJECTED] = "rejected",
 	[CONN_R_AFTER_101] = "after_101",
 	[CONN_R_GATEWAY_TIMEOUT] = "gateway_timeout",
+	[CONN_R_BAD_GATEWAY] = "bad_gateway",
 	[CONN_R_BAD_REQUEST] = "bad_request",
 	[CONN_R_HEAD_TIMEOUT] = "head_timeout",
 	[CONN_R_RESOLVE_FAILED] = "resolve_failed",
 	[CONN_R_CONNECT_RESET] = "connect_reset",
+	[CONN_R_SNI_DENIED] = "sni_denied",
+	[CONN_R_TLS_RESET] = "tls_reset_after_hello",
 };
 
 /* Legal transitions: a bit per target state. */
@@ -68,7 +71,8 @@ static const unsigned conn_transitions[CONN_ST_MAX] = {
 	[CONN_ST_SNIFF] = 1u << CONN_ST_HTTP | 1u << CONN_ST_TUNNEL |
 	    1u << CONN_ST_CLOSED,
 	[CONN_ST_HTTP] = 1u << CONN_ST_TUNNEL | 1u << CONN_ST_CLOSED,
-	[CONN_ST_TUNNEL] = 1u << CONN_ST_CLOSED,
+	/* TLS interception starts over on the plaintext (tlsflow.c). */
+	[CONN_ST_TUNNEL] = 1u << CONN_ST_SNIFF | 1u << CONN_ST_CLOSED,
 	[CONN_ST_CLOSED] = 0,
 };
 
@@ -125,7 +129,7 @@ conn_set_rst(struct side *s)
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	evutil_socket_t fd;
 
-	if (s->bev == NULL || (fd = bufferevent_getfd(s->bev)) < 0)
+	if (s->bev == NULL || (fd = relay_side_fd(s)) < 0)
 		return;
 	/* A zero linger makes close() send RST instead of FIN. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
@@ -180,6 +184,7 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	h1relay_stop(c);
 	if (c->xp != NULL)
 		explicit_stop(c);
+	tlsflow_stop(c);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)
@@ -230,7 +235,11 @@ conn_log_open(struct conn *c, const struct sockaddr *local)
 	jsonw_str(j, "mode", c->xp != NULL ? "explicit" :
 	    intercept_mode_name(c->px->mode));
 	jsonw_str(j, "listener", addr_format(local, a, sizeof(a)));
-	jsonw_str(j, "profile", c->prof->name);
+	jsonw_str(j, "profile", c->rule_pending ? NULL : c->prof->name);
+	if (c->rule != NULL)
+		jsonw_str(j, "rule", c->rule->origin);
+	if (c->rule_pending)
+		jsonw_bool(j, "profile_pending", 1);
 	evlog_commit(&r);
 }
 
@@ -314,6 +323,7 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		return;
 	}
 	addr_unmap(&c->server);
+	conn_pick_profile(c, -1, NULL, 0, NULL, 0);
 	conn_log_open(c, (struct sockaddr *)&local);
 	if (conn_is_loop(c, &local)) {
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
@@ -362,10 +372,55 @@ conn_connect(struct conn *c)
 
 		evtimer_add(c->connect_timer, &tv);
 	}
-	/* An explicit flow armed its behaviours when it was accepted. */
-	if (c->xp == NULL)
+	/* An explicit flow armed its behaviours when it was accepted; a
+	 * flow a rule waits for arms them once decided. */
+	if (c->xp == NULL && !c->rule_pending)
 		behave_start(c);
 	relay_start(c);
+}
+
+void
+conn_pick_profile(struct conn *c, int http, const char *host,
+    size_t hostlen, const char *target, size_t targetlen)
+{
+	struct rules_flow f = {
+		.dst = (const struct sockaddr *)&c->server,
+		.nth = c->id,
+		.http = http,
+		.host = host,
+		.hostlen = hostlen,
+		.target = target,
+		.targetlen = targetlen,
+	};
+	const struct profile *p;
+	const struct rule *r;
+	struct evlog_rec rec;
+	struct jsonw *j;
+	int pending, was_pending = c->rule_pending;
+
+	if (c->pset->rules.n == 0 || (http >= 0 && !was_pending))
+		return;
+	r = rules_pick(&c->pset->rules, &f, &pending);
+	if (pending && http < 0) {
+		c->rule_pending = 1;
+		return;
+	}
+	c->rule_pending = 0;
+	if (r != NULL && (p = profile_find(c->pset, r->profile)) != NULL) {
+		c->prof = p;
+		c->rule = r;
+	}
+	if (!was_pending)
+		return;	/* flow_open tells */
+	j = evlog_begin(&rec, "rule", c->id);
+	jsonw_str(j, "rule", r != NULL ? r->origin : NULL);
+	jsonw_str(j, "profile", c->prof->name);
+	if (host != NULL)
+		jsonw_bytes(j, "host", host, hostlen);
+	if (target != NULL)
+		jsonw_bytes(j, "target", target, targetlen);
+	evlog_commit(&rec);
+	behave_start(c);
 }
 
 void

@@ -14,6 +14,10 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_RESET_AFTER] = "reset-after",
 	[BHV_LIMIT_DATA] = "limit-data",
 	[BHV_BLACKHOLE] = "blackhole",
+	[BHV_LATENCY] = "latency",
+	[BHV_BANDWIDTH] = "bandwidth",
+	[BHV_SLICER] = "slicer",
+	[BHV_SLOW_CLOSE] = "slow-close",
 	[BHV_STRIP_HOP] = "strip-hop-by-hop",
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
@@ -22,15 +26,80 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
 	[BHV_AFTER_101] = "after-101",
 	[BHV_UNDECLARED_BODY] = "undeclared-body",
+	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
+	[BHV_WS_FRAME] = "ws-frame",
 	[BHV_CONNECT_PORTS] = "connect-ports",
 	[BHV_PROXY_AUTH] = "proxy-auth",
 	[BHV_CONNECT_REPLY] = "connect-reply",
+	[BHV_TLS_RESET_HELLO] = "tls-reset-after-hello",
+	[BHV_TLS_STALL] = "tls-stall-after-server-hello",
+	[BHV_SNI_DENY] = "sni-deny",
+	[BHV_SNI_ALLOW] = "sni-allow",
+	[BHV_TLS_INTERCEPT] = "tls-intercept",
 };
 
 int
 bhv_is_http(enum bhv_kind k)
 {
-	return k >= BHV_STRIP_HOP && k <= BHV_UNDECLARED_BODY;
+	switch (k) {
+	case BHV_STRIP_HOP:
+	case BHV_HTTP10:
+	case BHV_HDR_LOWER:
+	case BHV_CONN_MERGE:
+	case BHV_CNEONCTION:
+	case BHV_REJECT_UPGRADE:
+	case BHV_AFTER_101:
+	case BHV_UNDECLARED_BODY:
+	case BHV_WS_DROP_CONTROL:	/* they need the 101 */
+	case BHV_WS_FRAME:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+bhv_is_tls(enum bhv_kind k)
+{
+	return k >= BHV_TLS_RESET_HELLO && k <= BHV_TLS_INTERCEPT;
+}
+
+/* "server1.lab,*.blocked.lab": names and *.suffix patterns. */
+static int
+profile_names(char *dst, size_t cap, const char *v, const char **err)
+{
+	const char *p;
+	size_t n = 0;
+
+	if (strlen(v) >= cap) {
+		*err = "name list too long";
+		return -1;
+	}
+	for (p = v; ; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (n == 0) {
+				*err = "empty name in the list";
+				return -1;
+			}
+			if (*p == '\0')
+				break;
+			n = 0;
+			continue;
+		}
+		if (*p == '*' && !(n == 0 && p[1] == '.')) {
+			*err = "'*' only as a leading \"*.\" (*.example.lab)";
+			return -1;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '*')) {
+			*err = "names are letters, digits, '-', '.', '_'";
+			return -1;
+		}
+		n++;
+	}
+	strcpy(dst, v);
+	return 0;
 }
 
 int
@@ -42,6 +111,7 @@ bhv_is_explicit(enum bhv_kind k)
 static int profile_page(struct behaviour *, const char *, const char **);
 
 static int profile_duration(const char *, uint32_t *);
+static int profile_size(const char *, uint64_t *);
 static int profile_copy(char *, size_t, const char *, const char **);
 
 static int
@@ -142,6 +212,72 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 				return -1;
 			}
 			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		return 0;
+	case BHV_WS_DROP_CONTROL:
+		if (strcmp(k, "what") == 0) {
+			char buf[64], *tok, *save = NULL;
+
+			if (strlen(v) >= sizeof(buf))
+				goto bad_ops;
+			strcpy(buf, v);
+			b->ops = 0;
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (strcmp(tok, "ping") == 0)
+					b->ops |= 1u << 0x9;
+				else if (strcmp(tok, "pong") == 0)
+					b->ops |= 1u << 0xa;
+				else if (strcmp(tok, "close") == 0)
+					b->ops |= 1u << 0x8;
+				else
+					goto bad_ops;
+			}
+			if (b->ops != 0)
+				return 1;
+bad_ops:
+			*err = "what is a list of ping, pong, close";
+			return -1;
+		}
+		return 0;
+	case BHV_WS_FRAME:
+		if (strcmp(k, "nth") == 0 || strcmp(k, "keep") == 0) {
+			uint64_t n;
+
+			if (profile_size(v, &n) != 0 || (k[0] == 'n' && n == 0)) {
+				*err = k[0] == 'n' ? "nth is a frame number from 1" :
+				    "keep is a byte count";
+				return -1;
+			}
+			if (k[0] == 'n')
+				b->nth = n;
+			else
+				b->keep = n;
+			return 1;
+		}
+		return 0;
+	case BHV_AFTER_101:
+		if (strcmp(k, "after") == 0) {
+			if (profile_duration(v, &b->ms) != 0 || b->ms == 0) {
+				*err = "after is a duration (5s, 500ms)";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "on") == 0) {
+			if (strcmp(v, "data") != 0) {
+				*err = "on takes data (the first byte after the 101)";
+				return -1;
+			}
+			b->flags |= BHV_F_ON_DATA;
+			return 1;
+		}
+		if (strcmp(k, "bytes") == 0) {
+			if (profile_size(v, &b->bytes) != 0 || b->bytes == 0) {
+				*err = "bytes is a byte count (16k, 1M)";
+				return -1;
+			}
+			return 1;
 		}
 		return 0;
 	case BHV_UNDECLARED_BODY:
@@ -290,6 +426,19 @@ profile_find(const struct profile_set *ps, const char *name)
 }
 
 int
+profile_check_rules(const struct profile_set *ps, const struct rule **bad)
+{
+	size_t i;
+
+	for (i = 0; i < ps->rules.n; i++)
+		if (profile_find(ps, ps->rules.r[i].profile) == NULL) {
+			*bad = &ps->rules.r[i];
+			return -1;
+		}
+	return 0;
+}
+
+int
 profile_name_ok(const char *name, const char **err)
 {
 	size_t i, n = strlen(name);
@@ -429,9 +578,23 @@ profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 		return 0;
 	}
 	if (strcmp(k, "jitter") == 0 && (b->kind == BHV_IDLE_TIMEOUT ||
-	    b->kind == BHV_MAX_LIFETIME)) {
+	    b->kind == BHV_MAX_LIFETIME || b->kind == BHV_LATENCY)) {
 		if (profile_duration(v, &b->jitter_ms) != 0) {
 			*err = "jitter is a duration (500ms, 2s)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "delay") == 0) {
+		if (profile_duration(v, &b->ms) != 0) {
+			*err = "delay is a duration (1ms, 0)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "variation") == 0) {
+		if (profile_size(v, &b->variation) != 0) {
+			*err = "variation is a byte count";
 			return -1;
 		}
 		return 0;
@@ -507,10 +670,17 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		b.dir = BHV_DIR_UP;	/* they act on requests */
 	if (b.kind == BHV_PROXY_AUTH)
 		strcpy(b.realm, "proxysim");
-	if (b.kind == BHV_AFTER_101)
+	if (b.kind == BHV_AFTER_101 || b.kind == BHV_TLS_STALL)
 		b.dir = BHV_DIR_DOWN;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
+		b.dir = BHV_DIR_UP;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		b.ops = 1u << 0x9 | 1u << 0xa;	/* pings and pongs */
+	if (b.kind == BHV_WS_FRAME)
+		b.nth = 1;
 	if (b.kind == BHV_CNEONCTION)
 		strcpy(b.to, "Cneonction");
 	while ((tok = profile_word(&pos)) != NULL) {
@@ -529,8 +699,19 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		switch (b.kind) {
 		case BHV_IDLE_TIMEOUT:
 		case BHV_MAX_LIFETIME:
+		case BHV_LATENCY:
+		case BHV_SLOW_CLOSE:
 			if (profile_duration(tok, &b.ms) != 0 || b.ms == 0) {
 				*err = "expected a duration (60s, 500ms, 2m)";
+				return -1;
+			}
+			break;
+		case BHV_BANDWIDTH:
+		case BHV_SLICER:
+			if (profile_size(tok, &b.bytes) != 0 || b.bytes == 0) {
+				*err = b.kind == BHV_BANDWIDTH ?
+				    "expected bytes per second (1000, 64k, 1M)" :
+				    "expected a slice size in bytes (1, 512, 4k)";
 				return -1;
 			}
 			break;
@@ -552,10 +733,29 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		case BHV_AFTER_101:
 			if (strcmp(tok, "reset") == 0)
 				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "buffer") == 0) {
+				b.flags |= BHV_F_BUFFER;
+				if (b.bytes == 0)
+					b.bytes = 16384;
+			} else if (strcmp(tok, "http") == 0)
+				b.flags |= BHV_F_KEEP_HTTP;
 			else if (strcmp(tok, "close") != 0) {
-				*err = "after-101 takes close or reset";
+				*err = "after-101 takes close, reset, buffer or http";
 				return -1;
 			}
+			break;
+		case BHV_WS_FRAME:
+			if (strcmp(tok, "truncate") == 0)
+				b.flags |= BHV_F_TRUNCATE;
+			else if (strcmp(tok, "drop") != 0) {
+				*err = "ws-frame takes drop or truncate";
+				return -1;
+			}
+			break;
+		case BHV_SNI_DENY:
+		case BHV_SNI_ALLOW:
+			if (profile_names(b.names, sizeof(b.names), tok, err) != 0)
+				return -1;
 			break;
 		case BHV_UNDECLARED_BODY:
 			if (strcmp(tok, "drop") == 0)
@@ -564,8 +764,12 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				b.flags |= BHV_F_HOLD;
 				if (b.ms == 0)
 					b.ms = 60000;	/* nginx, HAProxy: 60 s */
+			} else if (strcmp(tok, "next") == 0) {
+				b.flags |= BHV_F_NEXT;
+				if (b.ms == 0)
+					b.ms = 60000;
 			} else if (strcmp(tok, "forward") != 0) {
-				*err = "undeclared-body takes forward, drop or hold";
+				*err = "undeclared-body takes forward, drop, hold or next";
 				return -1;
 			}
 			break;
@@ -602,9 +806,28 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 			return -1;
 		}
 	}
-	if (!have_arg && (b.kind < BHV_BLACKHOLE || b.kind == BHV_AFTER_101 ||
-	    b.kind == BHV_UNDECLARED_BODY || bhv_is_explicit(b.kind))) {
+	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
+	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
+	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
+	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL &&
+	    b.kind != BHV_TLS_RESET_HELLO && b.kind != BHV_TLS_STALL &&
+	    b.kind != BHV_TLS_INTERCEPT) {
 		*err = "this behaviour needs a value";
+		return -1;
+	}
+	if (b.kind == BHV_AFTER_101 && ((b.flags & (BHV_F_BUFFER |
+	    BHV_F_KEEP_HTTP)) != 0) + ((b.flags & BHV_F_ON_DATA) != 0) +
+	    (b.ms != 0) > 1) {
+		*err = "after-101: after= and on=data go with close or reset";
+		return -1;
+	}
+	if (b.kind == BHV_UNDECLARED_BODY && b.dir != BHV_DIR_UP &&
+	    (b.dir != BHV_DIR_DOWN || (b.flags & BHV_F_HOLD))) {
+		*err = "undeclared-body: dir is up, or down (forward, drop, next)";
+		return -1;
+	}
+	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {
+		*err = "slicer: variation must be smaller than the size";
 		return -1;
 	}
 	if (b.kind == BHV_PROXY_AUTH &&
@@ -615,6 +838,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	if (bhv_is_http(b.kind))
 		p->needs_sniff = 1;
+	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
+	    b.kind == BHV_SNI_ALLOW || b.kind == BHV_TLS_INTERCEPT)
+		p->needs_sniff = p->needs_hello = 1;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		p->needs_sniff = 1;	/* it waits for the 101 */
 	p->bhv[p->nbhv++] = b;
 	return 0;
 }

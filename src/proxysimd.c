@@ -24,6 +24,7 @@
 #include "log.h"
 #include "profile.h"
 #include "proxy.h"
+#include "tlsca.h"
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
@@ -63,6 +64,14 @@ usage(FILE *f)
 "      --mark N              firewall mark of upstream packets (0x%x)\n"
 "      --seed N              seed for behaviours with a probability, so a\n"
 "                            run is repeatable (default: from the clock)\n"
+"      --make-ca DIR         make a lab CA (DIR/ca.pem, DIR/ca.key) and exit;\n"
+"                            an existing one is never overwritten\n"
+"      --ca DIR              the lab CA for tls-intercept profiles\n"
+"      --upstream-cafile FILE  intercepting, trust FILE for servers instead\n"
+"                            of the system store\n"
+"      --upstream-insecure   intercepting, do not verify servers\n"
+"      --keylog FILE         intercepting, append TLS secrets to FILE\n"
+"                            (SSLKEYLOGFILE format)\n"
 "      --cleanup             remove capture rules a crashed run left (those\n"
 "                            of -l/-r if given, else every proxysim rule)\n"
 "  -d, --detach              run in the background (needs --log FILE)\n"
@@ -100,11 +109,18 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_MARK,
 	OPT_SEED,
+	OPT_MAKE_CA,
+	OPT_CA,
+	OPT_UPSTREAM_CAFILE,
+	OPT_UPSTREAM_INSECURE,
+	OPT_KEYLOG,
 };
 
 static int list_profiles;
 static int seed_given;
 static uint64_t seed;
+static const char *make_ca;
+static struct tlsca_opts tls_opts;
 
 static void
 parse_args(int argc, char **argv, struct settings *s)
@@ -124,6 +140,11 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 		{ "mark", required_argument, NULL, OPT_MARK },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "make-ca", required_argument, NULL, OPT_MAKE_CA },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "upstream-cafile", required_argument, NULL, OPT_UPSTREAM_CAFILE },
+		{ "upstream-insecure", no_argument, NULL, OPT_UPSTREAM_INSECURE },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
 		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -225,6 +246,21 @@ parse_args(int argc, char **argv, struct settings *s)
 			seed_given = 1;
 			break;
 		}
+		case OPT_MAKE_CA:
+			make_ca = optarg;
+			break;
+		case OPT_CA:
+			tls_opts.ca_dir = optarg;
+			break;
+		case OPT_UPSTREAM_CAFILE:
+			tls_opts.upstream_cafile = optarg;
+			break;
+		case OPT_UPSTREAM_INSECURE:
+			tls_opts.upstream_insecure = 1;
+			break;
+		case OPT_KEYLOG:
+			tls_opts.keylog = optarg;
+			break;
 		case OPT_CLEANUP:
 			s->cleanup = 1;
 			break;
@@ -303,6 +339,7 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
     size_t errlen)
 {
 	struct profile_set *ps;
+	const struct rule *bad;
 
 	*psp = NULL;
 	*out = cli;
@@ -319,6 +356,12 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 	if (profile_find(ps, out->profile) == NULL) {
 		snprintf(err, errlen, "profile '%s' is not defined "
 		    "(proxysimd --list-profiles)", out->profile);
+		profile_set_unref(ps);
+		return -1;
+	}
+	if (profile_check_rules(ps, &bad) != 0) {
+		snprintf(err, errlen, "%s: rule: profile '%s' is not defined "
+		    "(proxysimd --list-profiles)", bad->origin, bad->profile);
 		profile_set_unref(ps);
 		return -1;
 	}
@@ -427,6 +470,12 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &cli);
 	log_init("proxysimd", cli.verbosity);
 
+	if (make_ca != NULL) {
+		if (tlsca_make(make_ca, err, sizeof(err)) != 0)
+			fatalx(EXIT_USAGE, "--make-ca: %s", err);
+		printf("%s/ca.pem\n", make_ca);
+		return 0;
+	}
 	if (load_settings(&px.cfg, &px.profiles, err, sizeof(err)) != 0)
 		fatalx(EXIT_USAGE, "%s", err);
 	if (list_profiles) {
@@ -453,6 +502,19 @@ main(int argc, char **argv)
 		usage_error(NULL, NULL, "--detach needs --log FILE");
 
 	px.profile = profile_find(px.profiles, px.cfg.profile);
+	if (tls_opts.ca_dir != NULL) {
+		if (tlsca_init(&tls_opts, err, sizeof(err)) != 0)
+			fatalx(EXIT_USAGE, "--ca: %s", err);
+	} else if (tls_opts.upstream_cafile != NULL ||
+	    tls_opts.upstream_insecure || tls_opts.keylog != NULL)
+		usage_error(NULL, NULL, "--upstream-cafile, --upstream-insecure "
+		    "and --keylog need --ca DIR");
+	for (i = 0; i < px.profile->nbhv; i++)
+		if (px.profile->bhv[i].kind == BHV_TLS_INTERCEPT &&
+		    !tlsca_ready())
+			fatalx(EXIT_USAGE, "profile %s intercepts TLS: it needs "
+			    "--ca DIR (make one with --make-ca DIR)",
+			    px.profile->name);
 	px.rng = seed_given ? seed : (uint64_t)time(NULL) ^
 	    ((uint64_t)getpid() << 32);
 	if (px.rng == 0)
@@ -511,5 +573,6 @@ main(int argc, char **argv)
 	event_base_free(px.base);
 	evlog_close();
 	profile_set_unref(px.profiles);
+	tlsca_free();
 	return 0;
 }

@@ -53,6 +53,8 @@ relay_classify(struct conn *c, int force)
 		c->proto = SNIFF_OTHER;
 	if (c->proto == SNIFF_NEED_MORE)
 		return;
+	if (c->proto == SNIFF_TLS)
+		tlsflow_start(c);
 	j = evlog_begin(&r, "classify", c->id);
 	jsonw_str(j, "proto", sniff_name(c->proto));
 	if (c->proto == SNIFF_TLS)
@@ -75,6 +77,25 @@ relay_sniff_input(struct conn *c)
 	relay_classify(c, 0);
 }
 
+int
+relay_side_fd(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return bufferevent_getfd(u != NULL ? u : s->bev);
+}
+
+size_t
+relay_outlen(const struct side *s)
+{
+	struct bufferevent *u = s->tls ? bufferevent_get_underlying(s->bev) :
+	    NULL;
+
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) +
+	    (u != NULL ? evbuffer_get_length(bufferevent_get_output(u)) : 0);
+}
+
 /* Sends FIN to s now if its output is empty, or once it drains. */
 static void
 relay_shut(struct side *s)
@@ -83,7 +104,12 @@ relay_shut(struct side *s)
 
 	if (s->shut)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0) {
+	if (shape_holds_fin(s)) {
+		/* relay_shape_drained() comes back when it may go. */
+		s->shut_pending = 1;
+		return;
+	}
+	if (relay_outlen(s) > 0) {
 		s->shut_pending = 1;
 		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 		bufferevent_enable(s->bev, EV_WRITE);
@@ -91,7 +117,7 @@ relay_shut(struct side *s)
 	}
 	s->shut_pending = 0;
 	s->shut = 1;
-	fd = bufferevent_getfd(s->bev);
+	fd = relay_side_fd(s);
 	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		log_debug("flow %llu: shutdown %s: %s",
 		    (unsigned long long)s->conn->id, s->name, strerror(errno));
@@ -128,6 +154,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
+	if (c->tls != NULL && (len = tlsflow_pump(s, in, len)) == 0)
+		return;	/* held for the ClientHello, or swallowed */
 	admit = behave_admit(c, s, len);
 	if (admit == SIZE_MAX) {
 		/* A blackhole: read and counted, never relayed. */
@@ -135,7 +163,18 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (admit == len && evbuffer_get_length(out) == 0 &&
+	if (c->wsf[s == &c->srv] != NULL) {
+		/* Frame-aware behaviours (wsrelay.c), then relay_emit. */
+		s->rx += admit;
+		wsrelay_pump(s, in, admit);
+		admit = len = 0;
+	} else if (shape_on(s->peer)) {
+		/* Timing behaviours release the bytes (shape.c). */
+		s->rx += admit;
+		shape_push(s->peer, in, admit);
+		admit = len = 0;
+	} else if (admit == len && len == evbuffer_get_length(in) &&
+	    evbuffer_get_length(out) == 0 && !s->peer->tls &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
 		/*
@@ -161,18 +200,19 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 			admit = len;
 		}
 	}
-	if (admit < len) {
+	if (admit < evbuffer_get_length(in)) {
 		s->rx += admit;
 		if (admit > 0)
 			evbuffer_remove_buffer(in, out, admit);
-	} else {
+	} else if (len > 0) {
 		s->rx += len;
 		evbuffer_add_buffer(out, in);
 	}
 	behave_after_pump(c);
 	if (c->state == CONN_ST_CLOSED)
 		return;
-	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
+	if (evbuffer_get_length(out) + shape_queued(s->peer) >= c->bufmax &&
+	    !s->paused) {
 		/* Backpressure: stop reading until the peer drains to half. */
 		s->paused = 1;
 		bufferevent_disable(s->bev, EV_READ);
@@ -185,6 +225,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 void
 relay_pump(struct side *s)
 {
+	if (s->conn->state == CONN_ST_CLOSED)
+		return;	/* a behaviour ended the flow in this turn */
 	relay_pump_from(s, bufferevent_get_input(s->bev));
 }
 
@@ -210,9 +252,10 @@ relay_top_up(struct side *s)
 	if (tmp == NULL && (tmp = evbuffer_new()) == NULL)
 		return;
 	for (rounds = 0; rounds < 4; rounds++) {
-		have = evbuffer_get_length(out);
+		have = evbuffer_get_length(out) + shape_queued(s->peer);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
-		    c->bhv.ending || have >= c->bufmax)
+		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c) ||
+		    s->tls)
 			return;
 		room = c->bufmax - have;
 		if (room > sizeof(buf))
@@ -241,8 +284,35 @@ relay_top_up(struct side *s)
 }
 
 void
+relay_emit(struct side *to, const void *p, size_t len)
+{
+	if (shape_on(to))
+		shape_push_bytes(to, p, len);
+	else
+		bufferevent_write(to->bev, p, len);
+}
+
+void
+relay_shape_drained(struct side *to)
+{
+	struct conn *c = to->conn;
+
+	if (c->bhv.ending) {
+		behave_drained(c);
+		return;
+	}
+	if (to->shut_pending) {
+		relay_shut(to);
+		relay_check_done(c);
+	}
+}
+
+void
 relay_tunnel(struct conn *c)
 {
+	/* Not HTTP, or no head: a rule on Host or path cannot match. */
+	if (c->rule_pending)
+		conn_pick_profile(c, 0, NULL, 0, NULL, 0);
 	conn_set_state(c, CONN_ST_TUNNEL);
 	relay_pump(&c->cli);
 	relay_pump(&c->srv);
@@ -320,8 +390,7 @@ relay_writecb(struct bufferevent *bev, void *arg)
 		/* Input that arrived before the pause may still wait. */
 		relay_pump(s->peer);
 	}
-	if (s->shut_pending &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+	if (s->shut_pending && relay_outlen(s) == 0) {
 		relay_shut(s);
 		relay_check_done(c);
 	}
@@ -334,7 +403,7 @@ relay_connected(struct conn *c)
 	bufferevent_enable(c->srv.bev, EV_READ);
 	if (c->xp != NULL && explicit_connected(c))
 		return;
-	if (!c->prof->needs_sniff) {
+	if (!c->prof->needs_sniff && !c->rule_pending) {
 		relay_tunnel(c);
 		return;
 	}
@@ -356,10 +425,17 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_ST_CLOSED)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
-		relay_connected(c);
+		if (s->tls)
+			tlsflow_handshake(s);
+		else
+			relay_connected(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		if (s->tls) {
+			tlsflow_error(s);
+			err = 0;	/* errno says nothing about TLS */
+		}
 		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
 			/* A reset, or the explicit proxy's error page. */
 			conn_connect_failed(c, err == ECONNREFUSED ?

@@ -11,7 +11,8 @@ st() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
 
 is "$(st "$D" -h)" 0 "-h exits 0"
 for o in --listen --redirect --ports --tproxy --profile --config --log --cleanup \
-	--max-flows --connect-timeout --buffer-size --mark --detach --list-profiles --version; do
+	--max-flows --connect-timeout --buffer-size --mark --detach --list-profiles --version \
+	--make-ca --ca --upstream-cafile --upstream-insecure --keylog; do
 	ok "--help documents $o" grep -q -- "$o" "$tmp/out"
 done
 is "$(st "$D" -V)" 0 "-V exits 0"

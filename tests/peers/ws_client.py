@@ -5,6 +5,9 @@ matched.
 
 --sizes geometric:N:MAX sends N messages whose sizes grow geometrically
 from 1 byte to MAX bytes; --sizes 10,20,30 sends those sizes.
+--server-name NAME sends NAME as the TLS SNI and checks the certificate
+for it; --ping sends a ping after the messages and reports whether its
+pong came ("pong": true or false) without failing on it.
 """
 import argparse
 import asyncio
@@ -35,9 +38,13 @@ async def run(args):
     sizes = sizes_from(args.sizes)
     sent = 0
     t0 = time.monotonic()
+    extra = {"server_hostname": args.server_name} if args.server_name else {}
+    if args.ping:
+        extra["close_timeout"] = 2  # a dropped close frame is not waited for
+    res = {}
     async with websockets.connect(args.url, ssl=ctx, max_size=None,
                                   ping_interval=None, compression=None,
-                                  open_timeout=args.timeout) as ws:
+                                  open_timeout=args.timeout, **extra) as ws:
         for i, n in enumerate(sizes):
             payload = os.urandom(n) if i % 2 else os.urandom(n).hex()[:n]
             await ws.send(payload)
@@ -45,8 +52,15 @@ async def run(args):
             if echo != payload:
                 return {"result": "mismatch", "message": i, "size": n}
             sent += n
-    return {"result": "ok", "messages": len(sizes), "bytes": sent,
-            "ms": round((time.monotonic() - t0) * 1000)}
+        if args.ping:
+            try:
+                await asyncio.wait_for(await ws.ping(b"proxysim"), 2)
+                res["pong"] = True
+            except asyncio.TimeoutError:
+                res["pong"] = False
+    res.update({"result": "ok", "messages": len(sizes), "bytes": sent,
+                "ms": round((time.monotonic() - t0) * 1000)})
+    return res
 
 
 def main():
@@ -55,6 +69,8 @@ def main():
     ap.add_argument("--sizes", default="1,10,100")
     ap.add_argument("--cafile")
     ap.add_argument("--timeout", type=float, default=10)
+    ap.add_argument("--server-name")
+    ap.add_argument("--ping", action="store_true")
     args = ap.parse_args()
     try:
         res = asyncio.run(run(args))

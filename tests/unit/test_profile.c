@@ -111,6 +111,32 @@ main(void)
 	bad(p, "proxy-auth basic user=a realm=x\\y", "realm");
 	bad(p, "connect-reply http2", "http11, http10 or reset");
 	bad(p, "connect-reply http11 tunnel=maybe", "inspect or opaque");
+	/* The TLS behaviours. */
+	p = profile_add(ps, "tls1", "test", &err);
+	ok(p != NULL && add(p, "sni-deny blocked.lab,*.blocked.lab") == 0 &&
+	    strcmp(p->bhv[0].names, "blocked.lab,*.blocked.lab") == 0 &&
+	    p->bhv[0].kind == BHV_SNI_DENY, "sni-deny with a name list");
+	ok(p != NULL && p->needs_sniff && p->needs_hello,
+	    "... it holds TLS bytes for the ClientHello");
+	ok(p != NULL && add(p, "tls-stall-after-server-hello") == 0 &&
+	    p->bhv[1].dir == BHV_DIR_DOWN, "tls-stall-after-server-hello acts down");
+	ok(p != NULL && add(p, "tls-reset-after-hello") == 0 &&
+	    bhv_is_tls(p->bhv[2].kind) && !bhv_is_http(p->bhv[2].kind),
+	    "tls-reset-after-hello is TLS, not HTTP");
+	if (p != NULL) {
+		bad(p, "sni-deny", "needs a value");
+		bad(p, "sni-allow a.lab,,b.lab", "empty name");
+		bad(p, "sni-allow a*.lab", "leading");
+		bad(p, "sni-allow *", "leading");
+		bad(p, "sni-deny a.lab/x", "names are");
+		bad(p, "tls-reset-after-hello 5", "no value");
+	}
+	p = profile_add(ps, "tls2", "test", &err);
+	ok(p != NULL && add(p, "tls-intercept") == 0 &&
+	    add(p, "ws-drop-control dir=up") == 0 &&
+	    p->bhv[0].kind == BHV_TLS_INTERCEPT && p->needs_hello &&
+	    p->bhv[1].kind == BHV_WS_DROP_CONTROL &&
+	    p->bhv[1].dir == BHV_DIR_UP, "tls-intercept and ws-drop-control");
 
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
@@ -129,6 +155,49 @@ main(void)
 	is_str(e, "q.conf:2: this behaviour needs a value", "with file:line");
 	ok(cfgfile_parse_string("[proxysimd]\nmax-flows = 3\n", "r.conf", NULL,
 	    ps, e, sizeof(e)) == -1, "a file of personas has no settings");
+	/* Timing behaviours. */
+	p = profile_add(ps, "timing", "test", &err);
+	ok(p != NULL && add(p, "latency 150ms jitter=50ms dir=down") == 0,
+	    "latency with jitter");
+	ok(p != NULL && p->bhv[0].kind == BHV_LATENCY && p->bhv[0].ms == 150 &&
+	    p->bhv[0].jitter_ms == 50 && p->bhv[0].dir == BHV_DIR_DOWN,
+	    "latency 150 ms, jitter 50 ms, down");
+	ok(p != NULL && add(p, "bandwidth 64k") == 0 &&
+	    p->bhv[1].bytes == 65536 && p->bhv[1].dir == BHV_DIR_BOTH,
+	    "bandwidth 64k: 65536 bytes a second, both ways");
+	ok(p != NULL && add(p, "slicer 100 variation=20 delay=5ms dir=up") == 0 &&
+	    p->bhv[2].bytes == 100 && p->bhv[2].variation == 20 &&
+	    p->bhv[2].ms == 5, "slicer 100 +-20, 5 ms apart");
+	ok(p != NULL && add(p, "slow-close 2s") == 0 && p->bhv[3].ms == 2000,
+	    "slow-close 2s");
+	ok(p != NULL && !p->needs_sniff, "timing needs no classification");
+	if (p != NULL) {
+		bad(p, "latency", "needs a value");
+		bad(p, "bandwidth 0", "bytes per second");
+		bad(p, "slicer 10 variation=10", "smaller than the size");
+		bad(p, "slicer 0", "slice size");
+		bad(p, "latency 1s variation=2", "unknown parameter");
+		bad(p, "slow-close 1s jitter=1s", "unknown parameter");
+	}
+	/* Frame-aware behaviours. */
+	p = profile_add(ps, "frames", "test", &err);
+	ok(p != NULL && add(p, "ws-drop-control") == 0 &&
+	    p->bhv[0].ops == (1u << 9 | 1u << 10) && p->needs_sniff,
+	    "ws-drop-control: pings and pongs by default, after the 101");
+	ok(p != NULL && add(p, "ws-drop-control what=close dir=down") == 0 &&
+	    p->bhv[1].ops == 1u << 8 && p->bhv[1].dir == BHV_DIR_DOWN,
+	    "what=close dir=down");
+	ok(p != NULL && add(p, "ws-frame truncate nth=3 keep=10") == 0 &&
+	    (p->bhv[2].flags & BHV_F_TRUNCATE) && p->bhv[2].nth == 3 &&
+	    p->bhv[2].keep == 10, "ws-frame truncate nth=3 keep=10");
+	ok(p != NULL && add(p, "ws-frame drop") == 0 && p->bhv[3].nth == 1 &&
+	    !(p->bhv[3].flags & BHV_F_TRUNCATE), "ws-frame drop: the first");
+	if (p != NULL) {
+		bad(p, "ws-drop-control what=text", "ping, pong, close");
+		bad(p, "ws-frame cut", "drop or truncate");
+		bad(p, "ws-frame drop nth=0", "from 1");
+		bad(p, "ws-frame", "needs a value");
+	}
 	profile_set_ref(ps);
 	profile_set_unref(ps);
 	ok(profile_find(ps, "short") != NULL, "a reference keeps the set");

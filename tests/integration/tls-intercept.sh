@@ -1,0 +1,120 @@
+#!/bin/bash
+# TLS interception with the lab CA, real wss clients: the certificate is
+# refused unless the client trusts the lab CA; with it, the echo works,
+# the upstream is verified (or not, on request), the HTTP personas apply
+# inside (Upgrade stripped), control frames can be dropped inside the
+# tunnel, and the key log holds the session secrets.
+. "$(dirname "$0")/lib.sh"
+require_netns
+lab_start --no-daemon
+
+pki="$LABDIR/pki"
+mkdir -p "$pki" "$LABDIR/labca"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
+	-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
+	-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
+printf 'subjectAltName=DNS:server1.lab,IP:198.18.2.2\n' >"$pki/ext"
+openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+	-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null
+bg server1 "$LABDIR/wss.out" "$PY" "$PEERS/ws_echo_server.py" \
+	--listen 198.18.2.2:443 --cert "$pki/srv.pem" --key "$pki/srv.key" \
+	--log "$LABDIR/hs.jsonl"
+
+# The lab CA.
+ca="$LABDIR/labca"
+is "$("$PROXYSIMD" --make-ca "$ca" >/dev/null 2>&1; echo $?)" 0 "--make-ca DIR exits 0"
+ok "... ca.pem is a CA (CA:TRUE, keyCertSign) named proxysim lab CA" sh -c "
+	openssl x509 -in '$ca/ca.pem' -noout -text | grep -q 'CA:TRUE' &&
+	openssl x509 -in '$ca/ca.pem' -noout -text | grep -q 'Certificate Sign' &&
+	openssl x509 -in '$ca/ca.pem' -noout -subject | grep -q 'proxysim lab CA'"
+is "$(stat -c %a "$ca/ca.key")" 600 "... ca.key is 0600"
+sum=$(sha256sum "$ca/ca.pem")
+is "$("$PROXYSIMD" --make-ca "$ca" >/dev/null 2>&1; echo $?)" 2 "... a second --make-ca refuses (status 2)"
+is "$(sha256sum "$ca/ca.pem")" "$sum" "... and leaves the CA as it was"
+is "$("$PROXYSIMD" --make-ca "$LABDIR/nonexistent" >/dev/null 2>&1; echo $?)" 2 "... a bad DIR is status 2"
+is "$("$PROXYSIMD" -P tls-intercept -l 127.0.0.1:1 >/dev/null 2>&1; echo $?)" 2 "tls-intercept without --ca is status 2"
+is "$("$PROXYSIMD" --ca "$LABDIR/nonexistent" -l 127.0.0.1:1 >/dev/null 2>&1; echo $?)" 2 "--ca with no CA in DIR is status 2"
+
+result() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read() or "{}").get("result"))'; }
+wss() { local cafile=$1; shift
+	on client "$PY" "$PEERS/ws_client.py" wss://198.18.2.2/x --cafile "$cafile" --timeout 5 "$@"; }
+start() { lab daemon stop; : >"$EVENTS"; lab daemon start --ca "$ca" "$@"; }
+last() { events_query "[e.get('$2') for e in ev if e['event']=='$1'][-1:]"; }
+
+start -P tls-intercept --upstream-cafile "$pki/ca.pem" --keylog "$LABDIR/keys.log"
+r=$(wss "$pki/ca.pem" --server-name server1.lab)
+is "$(echo "$r" | result)" error "intercepted: a client trusting only the server's CA refuses the leaf"
+ok "... certificate verify failed" grep -q CERTIFICATE_VERIFY_FAILED <<<"$r"
+wait_closes 1
+is "$(last tls_error side)" "['client']" "... the event log has the client's tls_error"
+r=$(wss "$ca/ca.pem" --server-name server1.lab --sizes geometric:30:262144)
+is "$(echo "$r" | result)" ok "... trusting the lab CA, the echo works through the interception"
+wait_closes 2
+is "$(events_query "sorted(e['side'] for e in ev if e['event']=='tls_handshake' and e['flow']==2)")" \
+	"['client', 'server']" "... both handshakes are logged"
+is "$(events_query "[e['verify'] for e in ev if e['event']=='tls_handshake' and e['side']=='server' and e['flow']==2]")" \
+	"['ok']" "... the server verified against --upstream-cafile"
+is "$(events_query "[e['proto'] for e in ev if e['event']=='classify' and e['flow']==2]")" \
+	"['tls', 'http']" "... the plaintext is classified http"
+is "$(events_query "[e.get('leaf') for e in ev if e['event']=='behaviour' and e['name']=='tls-intercept']")" \
+	"['server1.lab', 'server1.lab']" "... the leaf is for the SNI"
+leaf=$(echo | on client timeout 5 openssl s_client -connect 198.18.2.2:443 -servername server1.lab \
+	-CAfile "$ca/ca.pem" -alpn h2,http/1.1 2>/dev/null)
+ok "... openssl s_client verifies the leaf against the lab CA" grep -q "Verify return code: 0" <<<"$leaf"
+ok "... whose issuer is the lab CA" grep -q "proxysim lab CA" <<<"$leaf"
+ok "... offered h2 and http/1.1, the client gets http/1.1" grep -q "ALPN protocol: http/1.1" <<<"$leaf"
+is "$(wss "$ca/ca.pem" | result)" ok "... without SNI, a leaf for the address verifies"
+is "$(on client "$WSPROBE" -t 5 -n 3 --cafile "$ca/ca.pem" wss://198.18.2.2/x >/dev/null 2>&1; echo $?)" 0 \
+	"wsprobe over wss through the interception, trusting the lab CA"
+ok "... and refuses the leaf trusting only the server's CA" \
+	test "$(on client "$WSPROBE" -t 5 --cafile "$pki/ca.pem" wss://198.18.2.2/x >/dev/null 2>&1; echo $?)" -ne 0
+ok "the key log has TLS 1.3 secrets" grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} ' "$LABDIR/keys.log"
+ok "... and traffic secrets" grep -q '^SERVER_TRAFFIC_SECRET_0 ' "$LABDIR/keys.log"
+echo | on client timeout 5 openssl s_client -tls1_2 -connect 198.18.2.2:443 -servername server1.lab \
+	-CAfile "$ca/ca.pem" >/dev/null 2>&1
+ok "... and CLIENT_RANDOM lines for a TLS 1.2 client" grep -q '^CLIENT_RANDOM [0-9a-f]\{64\} [0-9a-f]\{96\}$' "$LABDIR/keys.log"
+is "$(stat -c %a "$LABDIR/keys.log")" 600 "... in a 0600 file"
+
+start -P tls-intercept
+is "$(wss "$ca/ca.pem" --server-name server1.lab | result)" error \
+	"without --upstream-cafile the system store does not trust the lab server: the flow fails"
+wait_closes 1
+is "$(last tls_error side)" "['server']" "... with a server-side tls_error"
+ok "... saying why" sh -c "echo \"\$1\" | grep -q 'certificate verify failed'" _ "$(last tls_error error)"
+start -P tls-intercept --upstream-insecure
+is "$(wss "$ca/ca.pem" --server-name server1.lab | result)" ok "--upstream-insecure: it works"
+
+start -P tls-inspect-strip-upgrade --upstream-cafile "$pki/ca.pem"
+lines=$(wc -l <"$LABDIR/hs.jsonl")
+r=$(wss "$ca/ca.pem" --server-name server1.lab)
+is "$(echo "$r" | result)" error "tls-inspect-strip-upgrade: the WebSocket handshake fails inside TLS"
+wait_closes 1
+is "$(tail -1 "$LABDIR/hs.jsonl" | grep -c '"Upgrade"')" 0 "... the server saw no Upgrade"
+ok "... the server did see the request (decrypted and re-encrypted)" test "$(wc -l <"$LABDIR/hs.jsonl")" -gt "$lines"
+ok "... the event log says Upgrade was removed" \
+	sh -c "echo \"\$1\" | grep -q Upgrade" _ "$(last behaviour removed)"
+
+start -P antivirus-drop-control-frames --upstream-cafile "$pki/ca.pem"
+r=$(wss "$ca/ca.pem" --server-name server1.lab --ping --sizes 10,1000,70000)
+is "$(echo "$r" | result)" ok "antivirus-drop-control-frames: text and binary messages echo"
+is "$(echo "$r" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("pong"))')" False \
+	"... but a ping gets no pong"
+wait_closes 1
+ok "... the event log shows the ping dropped" test "$(events_query "'ping' in [e.get('opcode') for e in ev if e['event']=='behaviour']")" = true
+lab daemon stop
+lab daemon start -P passthrough
+r=$(wss "$pki/ca.pem" --server-name server1.lab --ping)
+is "$(echo "$r" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("pong"))')" True \
+	"passthrough: the same ping gets its pong"
+
+# The same frame filter on plain ws:// (a user profile).
+printf '[profile wsdrop]\nbehaviour = ws-drop-control\n' >"$LABDIR/wsdrop.conf"
+bg server1 "$LABDIR/ws80.out" "$PY" "$PEERS/ws_echo_server.py" --listen 198.18.2.2:80
+lab daemon stop
+lab daemon start -c "$LABDIR/wsdrop.conf" -P wsdrop
+r=$(on client "$PY" "$PEERS/ws_client.py" ws://198.18.2.2/x --ping --sizes 5,50000)
+is "$(echo "$r" | result)" ok "ws-drop-control on plain ws: messages echo"
+is "$(echo "$r" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("pong"))')" False \
+	"... and the ping gets no pong"
+done_testing
