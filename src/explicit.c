@@ -411,8 +411,9 @@ explicit_request(struct conn *c, const char *head, const struct h1_head *h)
 	if (explicit_policies(c, head, h))
 		return;
 	if (xp->req.form == PXREQ_CONNECT) {
-		/* The head was for us; the tunnel starts after it. */
-		c->cli.rx += h->len;
+		/* The head was for us; the tunnel starts after it. It is
+		 * not counted: cli.rx is the offset in the relayed stream
+		 * (the TLS and HTTP engines depend on it). */
 		evbuffer_drain(in, h->len);
 	} else {
 		/* Origin-form, as a real proxy forwards it (RFC 9112 3.2.1). */
@@ -428,7 +429,6 @@ explicit_request(struct conn *c, const char *head, const struct h1_head *h)
 			conn_close(c, CONN_R_RESOURCES, ENOMEM, 0, 0);
 			return;
 		}
-		c->cli.rx += h->len - (size_t)n;	/* the rest is relayed */
 		free(out);
 	}
 	gettimeofday(&xp->t_req, NULL);

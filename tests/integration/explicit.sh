@@ -85,6 +85,19 @@ is "$(events_query 'sum(1 for e in ev if e["event"]=="upstream" and e["result"]=
 is "$(events_query '[e["proto"] for e in ev if e["event"]=="classify"][:2]')" "['http', 'tls']" \
 	"the tunnels are classified like transparent flows"
 
+# --- explicit with TLS inspection: the CONNECT tunnel is intercepted -------
+mkdir -p "$LABDIR/labca"
+"$PROXYSIMD" --make-ca "$LABDIR/labca" >/dev/null
+xstart --ca "$LABDIR/labca" -P tls-intercept --upstream-cafile "$pki/ca.pem"
+is "$(pyc wss://server1.lab/x | field result)" error \
+	"tls-intercept through CONNECT: a client that trusts only the server's CA refuses"
+is "$(on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" --cafile "$LABDIR/labca/ca.pem" \
+	wss://server1.lab/x | field result)" ok "... one that trusts the lab CA works"
+xstart --ca "$LABDIR/labca" -P tls-inspect-strip-upgrade --upstream-cafile "$pki/ca.pem"
+r=$(on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" --cafile "$LABDIR/labca/ca.pem" \
+	wss://server1.lab/x)
+ok "... and the HTTP persona applies inside the tunnel (the server's 426)" grep -q "HTTP 426" <<<"$r"
+
 # --- squid-default-explicit: CONNECT to 443 only ----------------------------
 xstart -P squid-default-explicit
 is "$(probe -n 2 ws://198.18.2.2/chat)" 4 "squid-default-explicit: ws:// (CONNECT :80) is refused (class 4)"
