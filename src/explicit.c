@@ -318,7 +318,7 @@ explicit_refused(struct conn *c, size_t headlen, int keep)
 {
 	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
 
-	c->cli.rx += headlen;
+	/* Not counted in cli.rx: a tunnel may follow on this connection. */
 	evbuffer_drain(in, headlen);
 	if (!keep || c->xp->nreq >= EXPLICIT_MAX_REQUESTS) {
 		explicit_linger(c, CONN_R_REJECTED);
