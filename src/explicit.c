@@ -318,7 +318,7 @@ explicit_refused(struct conn *c, size_t headlen, int keep)
 {
 	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
 
-	c->cli.rx += headlen;
+	/* Not counted in cli.rx: a tunnel may follow on this connection. */
 	evbuffer_drain(in, headlen);
 	if (!keep || c->xp->nreq >= EXPLICIT_MAX_REQUESTS) {
 		explicit_linger(c, CONN_R_REJECTED);
@@ -411,8 +411,9 @@ explicit_request(struct conn *c, const char *head, const struct h1_head *h)
 	if (explicit_policies(c, head, h))
 		return;
 	if (xp->req.form == PXREQ_CONNECT) {
-		/* The head was for us; the tunnel starts after it. */
-		c->cli.rx += h->len;
+		/* The head was for us; the tunnel starts after it. It is
+		 * not counted: cli.rx is the offset in the relayed stream
+		 * (the TLS and HTTP engines depend on it). */
 		evbuffer_drain(in, h->len);
 	} else {
 		/* Origin-form, as a real proxy forwards it (RFC 9112 3.2.1). */
@@ -428,7 +429,6 @@ explicit_request(struct conn *c, const char *head, const struct h1_head *h)
 			conn_close(c, CONN_R_RESOURCES, ENOMEM, 0, 0);
 			return;
 		}
-		c->cli.rx += h->len - (size_t)n;	/* the rest is relayed */
 		free(out);
 	}
 	gettimeofday(&xp->t_req, NULL);

@@ -125,6 +125,13 @@ proxy_add_listener(struct proxy *px, const struct sockaddr *sa,
 	return 0;
 }
 
+/* evdns's own messages (a nameserver down) go to the human log. */
+static void
+proxy_dns_log(int severity, const char *msg)
+{
+	log_debug("resolver: %s", msg);
+}
+
 static int
 proxy_addr_any(const struct sockaddr *sa)
 {
@@ -151,6 +158,7 @@ proxy_listen_explicit(struct proxy *px, char *err, size_t errlen)
 	if (proxy_addr_any(sa))
 		log_warnx("the explicit proxy listens on every address: "
 		    "anyone who reaches it can use it");
+	evdns_set_log_fn(proxy_dns_log);
 	if ((px->dns = evdns_base_new(px->base, 0)) == NULL) {
 		snprintf(err, errlen, "cannot set up the resolver");
 		return -1;

@@ -27,7 +27,7 @@ bg server1 "$LABDIR/wss.out" "$PY" "$PEERS/ws_echo_server.py" \
 	--cert "$pki/srv.pem" --key "$pki/srv.key"
 
 X=198.18.1.1:3128
-xstart() { lab daemon stop; lab daemon start -x "$X" "$@"; }
+xstart() { lab daemon stop; : >"$EVENTS"; lab daemon start -x "$X" "$@"; }
 probe() { on client "$WSPROBE" -t 3 -x "http://$X" --cafile "$pki/ca.pem" "$@" \
 	>"$LABDIR/probe.out" 2>&1; echo $?; }
 pyc() { on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" \
@@ -84,6 +84,25 @@ is "$(events_query 'sum(1 for e in ev if e["event"]=="upstream" and e["result"]=
 	"an upstream event for each connect"
 is "$(events_query '[e["proto"] for e in ev if e["event"]=="classify"][:2]')" "['http', 'tls']" \
 	"the tunnels are classified like transparent flows"
+
+# --- explicit with TLS inspection: the CONNECT tunnel is intercepted -------
+mkdir -p "$LABDIR/labca"
+"$PROXYSIMD" --make-ca "$LABDIR/labca" >/dev/null
+xstart --ca "$LABDIR/labca" -P tls-intercept --upstream-cafile "$pki/ca.pem"
+is "$(pyc wss://server1.lab/x | field result)" error \
+	"tls-intercept through CONNECT: a client that trusts only the server's CA refuses"
+is "$(on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" --cafile "$LABDIR/labca/ca.pem" \
+	wss://server1.lab/x | field result)" ok "... one that trusts the lab CA works"
+xstart --ca "$LABDIR/labca" -P tls-inspect-strip-upgrade --upstream-cafile "$pki/ca.pem"
+r=$(on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" --cafile "$LABDIR/labca/ca.pem" \
+	wss://server1.lab/x)
+ok "... and the HTTP persona applies inside the tunnel (the server's 426)" grep -q "HTTP 426" <<<"$r"
+printf '[profile auth-inspect]\nbehaviour = proxy-auth basic user=lab password=lab\nbehaviour = tls-intercept\n' \
+	>"$LABDIR/auth-inspect.conf"
+xstart --ca "$LABDIR/labca" --upstream-cafile "$pki/ca.pem" -c "$LABDIR/auth-inspect.conf" -P auth-inspect
+is "$(on client "$PY" "$PEERS/ws_connect_client.py" --proxy "$X" --cafile "$LABDIR/labca/ca.pem" \
+	--user lab:lab --retry-auth wss://server1.lab/x | field result)" ok \
+	"407, then the credentials on the same connection, then an intercepted tunnel"
 
 # --- squid-default-explicit: CONNECT to 443 only ----------------------------
 xstart -P squid-default-explicit
@@ -171,7 +190,7 @@ on mbox iptables -D OUTPUT -d 198.18.2.2 -p tcp --dport 81 -j DROP
 r=$(raw 'CONNECT nosuch.invalid:443 HTTP/1.1\r\n\r\n' 4)
 ok "an unresolvable name gets 502 or 504 ($(code "$r"))" grep -Eq '^HTTP/1.1 50[24] ' <<<"$r"
 ok "... saying the name does not resolve" grep -q "resolve" <<<"$r"
-wait_closes 12
+wait_closes 11
 is "$(last_close)" resolve_failed "... reason resolve_failed"
 is "$(code "$(raw 'CONNECT 198.18.1.1:3128 HTTP/1.1\r\n\r\n')")" 508 "CONNECT to the proxy itself gets 508, not a loop"
 ok "the daemon is alive" daemon_alive

@@ -20,23 +20,43 @@ from urllib.parse import urlsplit
 import websockets
 
 
-def tunnel(proxy, host, port, user, timeout):
-    phost, pport = proxy.rsplit(":", 1)
-    s = socket.create_connection((phost.strip("[]"), int(pport)), timeout)
-    hp = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    req = "CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (hp, hp)
-    if user:
-        req += "Proxy-Authorization: Basic %s\r\n" % \
-            base64.b64encode(user.encode()).decode()
-    s.sendall((req + "\r\n").encode())
+def read_head(s):
     head = b""
     while b"\r\n\r\n" not in head:
         b = s.recv(1)  # byte by byte: nothing past the head is consumed
         if not b:
             raise ConnectionError("proxy closed: %r" % head)
         head += b
-    status = head.split(b"\r\n", 1)[0].decode("latin-1")
-    return s, status, head.decode("latin-1")
+    return head.decode("latin-1")
+
+
+def tunnel(proxy, host, port, user, timeout, retry):
+    phost, pport = proxy.rsplit(":", 1)
+    s = socket.create_connection((phost.strip("[]"), int(pport)), timeout)
+    hp = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    req = "CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (hp, hp)
+    if retry:
+        # As browsers do: without credentials first, then again on the
+        # same connection after the 407 (its body read and skipped).
+        s.sendall((req + "\r\n").encode())
+        head = read_head(s)
+        if " 407 " not in head.split("\r\n", 1)[0] + " ":
+            return s, head.split("\r\n", 1)[0], head
+        n = 0
+        for line in head.split("\r\n"):
+            if line.lower().startswith("content-length:"):
+                n = int(line.split(":", 1)[1])
+        while n > 0:
+            b = s.recv(n)
+            if not b:
+                raise ConnectionError("proxy closed after its 407")
+            n -= len(b)
+    if user:
+        req += "Proxy-Authorization: Basic %s\r\n" % \
+            base64.b64encode(user.encode()).decode()
+    s.sendall((req + "\r\n").encode())
+    head = read_head(s)
+    return s, head.split("\r\n", 1)[0], head
 
 
 async def run(args):
@@ -44,7 +64,7 @@ async def run(args):
     port = u.port or (443 if u.scheme == "wss" else 80)
     t0 = time.monotonic()
     s, status, head = tunnel(args.proxy, u.hostname, port, args.user,
-                             args.timeout)
+                             args.timeout, args.retry_auth)
     res = {"proxy_status": status, "proxy_head": head}
     if " 200 " not in status + " ":
         s.close()
@@ -75,6 +95,9 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--proxy", required=True, help="HOST:PORT")
     ap.add_argument("--user", help="USER:PASSWORD for Basic")
+    ap.add_argument("--retry-auth", action="store_true",
+                    help="first without credentials, then with them on "
+                    "the same connection")
     ap.add_argument("--cafile")
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=5)

@@ -35,6 +35,30 @@ main(void)
 	is_int(s.mark, 0x10, "mark in hex");
 	is_int(s.tproxy, 1, "tproxy");
 	is_str(s.log, "/tmp/x.jsonl", "log");
+	ok(settings_transparent(&s), "-r: a transparent listener");
+
+	{
+		struct settings x;
+		char a[ADDR_STRLEN];
+
+		settings_defaults(&x);
+		ok(parse("explicit = 3128\n", &x, err, sizeof(err)) == 0 &&
+		    x.explicit_on, "explicit = PORT");
+		is_str(addr_format((struct sockaddr *)&x.explicit_addr, a,
+		    sizeof(a)), "127.0.0.1:3128", "... on 127.0.0.1 only");
+		ok(!settings_transparent(&x), "... alone: no transparent listener");
+		ok(parse("explicit = [::1]:3129\nlisten = 15080\n", &x, err,
+		    sizeof(err)) == 0, "explicit = [v6]:PORT");
+		is_str(addr_format((struct sockaddr *)&x.explicit_addr, a,
+		    sizeof(a)), "[::1]:3129", "... the address given");
+		ok(settings_transparent(&x), "... with listen: both listeners");
+		ok(parse("explicit = 0\n", &x, err, sizeof(err)) == -1,
+		    "explicit = 0 refused");
+		x.set |= SET_EXPLICIT;
+		ok(parse("explicit = 9999\n", &x, err, sizeof(err)) == 0 &&
+		    addr_port((struct sockaddr *)&x.explicit_addr) == 3129,
+		    "the command line's -x wins");
+	}
 
 	settings_defaults(&s);
 	s.set = SET_MAX_FLOWS;
