@@ -41,7 +41,6 @@ struct tlsflow_ws {
 	uint64_t	 left;		/* payload bytes left in this frame */
 	int		 dropping;	/* this frame is dropped */
 	int		 broken;	/* unparsable: relayed as is from here */
-	uint64_t	 dropped_frames;
 };
 
 /* Wire bytes gathered at most: the largest hello, in records as small
@@ -331,10 +330,12 @@ tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 		return 0;
 	}
 	if (t->srv_first_end == 0) {
+		/* Keep the first 6 bytes as they pass. */
+		if (off < 6)
+			evbuffer_copyout(in, t->srv_hdr + off,
+			    6 - off < len ? 6 - off : len);
 		if (off + len < 6)
 			return len;	/* too little to tell: it passes */
-		if (off < 6)
-			evbuffer_copyout(in, t->srv_hdr + off, 6 - off);
 		/* Only a handshake record opening with a ServerHello. */
 		if (t->srv_hdr[0] != 0x16 || t->srv_hdr[5] != 0x02) {
 			t->srv_first_end = UINT64_MAX;
@@ -363,81 +364,90 @@ tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 	return (size_t)(t->srv_first_end - off);
 }
 
+/* A frame header at the start of `in`, after the `hdrlen` bytes already
+ * gathered: 1 parsed (its bytes consumed: dropped or relayed), 0 more
+ * bytes needed (what there was is gathered), -1 not a frame. */
+static int
+tlsflow_ws_header(struct side *s, struct tlsflow_ws *w, struct evbuffer *in,
+    size_t *len, struct evbuffer *out)
+{
+	struct conn *c = s->conn;
+	int up = s == &c->cli;
+	unsigned char tmp[WS_HDR_MAX];
+	size_t have = w->hdrlen, n = WS_HDR_MAX - have;
+	struct ws_frame f;
+	struct evlog_rec r;
+	struct jsonw *j;
+	int rc;
+
+	if (n > *len)
+		n = *len;
+	memcpy(tmp, w->hdr, have);
+	evbuffer_copyout(in, tmp + have, n);
+	rc = ws_frame_parse(tmp, have + n, (up ? WS_F_MASKED : WS_F_UNMASKED) |
+	    WS_F_RSV1 | WS_F_RSV2 | WS_F_RSV3, (uint64_t)1 << 62, &f);
+	if (rc == 0) {
+		memcpy(w->hdr, tmp, have + n);
+		w->hdrlen = have + n;
+		s->rx += n;
+		*len -= n;
+		evbuffer_drain(in, n);
+		return 0;
+	}
+	if (rc < 0) {
+		/* Not RFC 6455 framing: hand back what was gathered. */
+		evbuffer_add(out, w->hdr, have);
+		w->hdrlen = 0;
+		return -1;
+	}
+	w->dropping = f.opcode >= WS_OP_CLOSE;
+	if (w->dropping) {
+		j = evlog_begin(&r, "behaviour", c->id);
+		jsonw_str(j, "name", bhv_name(BHV_WS_DROP_CONTROL));
+		jsonw_str(j, "dir", up ? "up" : "down");
+		jsonw_str(j, "opcode", f.opcode == WS_OP_CLOSE ? "close" :
+		    f.opcode == WS_OP_PING ? "ping" : f.opcode == WS_OP_PONG ?
+		    "pong" : "control");
+		jsonw_u64(j, "payload", f.len);
+		jsonw_str(j, "action", "drop");
+		evlog_commit(&r);
+		c->bhv.dropped[!up] += f.hdrlen + f.len;
+	} else
+		evbuffer_add(out, w->hdr, have);
+	/* The rest of the header comes from `in`. */
+	n = f.hdrlen - have;
+	if (w->dropping)
+		evbuffer_drain(in, n);
+	else
+		evbuffer_remove_buffer(in, out, n);
+	s->rx += n;
+	*len -= n;
+	w->hdrlen = 0;
+	w->left = f.len;
+	return 1;
+}
+
 /*
  * ws-drop-control after a 101: relays the frames of `in`, leaving out
- * ping, pong and close frames (ws.c finds the boundaries). Does the
- * pumping itself, since dropped frames sit between relayed ones.
+ * ping, pong and close frames (ws.c finds the boundaries). It pumps by
+ * itself, since dropped frames sit between relayed ones.
  */
 static void
 tlsflow_ws_filter(struct side *s, struct evbuffer *in, size_t len)
 {
 	struct conn *c = s->conn;
-	int up = s == &c->cli;
-	struct tlsflow_ws *w = &c->tls->ws[!up];
+	struct tlsflow_ws *w = &c->tls->ws[s != &c->cli];
 	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
-	struct ws_frame f;
 	size_t n;
-	int rc;
 
 	while (len > 0 && !w->broken) {
-		if (w->left == 0 && w->hdrlen < WS_HDR_MAX) {
-			/* Gather the header (up to 14 bytes) before deciding. */
-			n = WS_HDR_MAX - w->hdrlen < len ? WS_HDR_MAX - w->hdrlen :
-			    len;
-			{
-				unsigned char tmp[WS_HDR_MAX * 2];
-				size_t have = w->hdrlen;
+		if (w->left == 0) {
+			int rc = tlsflow_ws_header(s, w, in, &len, out);
 
-				memcpy(tmp, w->hdr, have);
-				evbuffer_copyout(in, tmp + have, n);
-				rc = ws_frame_parse(tmp, have + n, (up ? WS_F_MASKED :
-				    WS_F_UNMASKED) | WS_F_RSV1 | WS_F_RSV2 |
-				    WS_F_RSV3, (uint64_t)1 << 62, &f);
-				if (rc == 0) {
-					/* Too short: keep what we have, wait. */
-					memcpy(w->hdr, tmp, have + n);
-					w->hdrlen = have + n;
-					s->rx += n;
-					evbuffer_drain(in, n);
-					return;
-				}
-				if (rc < 0) {
-					w->broken = 1;
-					/* Give back the gathered header. */
-					evbuffer_add(out, w->hdr, w->hdrlen);
-					w->hdrlen = 0;
-					break;
-				}
-				w->dropping = f.opcode >= 0x8;
-				if (w->dropping) {
-					struct evlog_rec r;
-					struct jsonw *j = evlog_begin(&r, "behaviour",
-					    c->id);
-
-					jsonw_str(j, "name",
-					    bhv_name(BHV_WS_DROP_CONTROL));
-					jsonw_str(j, "dir", up ? "up" : "down");
-					jsonw_str(j, "opcode", f.opcode == 0x8 ?
-					    "close" : f.opcode == 0x9 ? "ping" :
-					    f.opcode == 0xa ? "pong" : "control");
-					jsonw_u64(j, "payload", f.len);
-					jsonw_str(j, "action", "drop");
-					evlog_commit(&r);
-					w->dropped_frames++;
-					c->bhv.dropped[!up] += f.hdrlen + f.len;
-				} else if (have > 0)
-					evbuffer_add(out, w->hdr, have);
-				/* The header's bytes from `in`: f.hdrlen - have. */
-				n = f.hdrlen - have;
-				if (w->dropping)
-					evbuffer_drain(in, n);
-				else
-					evbuffer_remove_buffer(in, out, n);
-				s->rx += n;
-				len -= n;
-				w->hdrlen = 0;
-				w->left = f.len;
-			}
+			if (rc == 0)
+				return;
+			if (rc < 0)
+				w->broken = 1;
 			continue;
 		}
 		n = w->left < len ? (size_t)w->left : len;
