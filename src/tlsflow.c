@@ -577,6 +577,21 @@ tlsflow_handshake(struct side *s)
 }
 
 void
+tlsflow_close_notify(struct side *s)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+
+	if (ssl == NULL || !SSL_is_init_finished(ssl) ||
+	    (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN) ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
+		return;
+	/* Written through the filter's BIO into the socket's output; the
+	 * other direction may still be read. */
+	(void)SSL_shutdown(ssl);
+	ERR_clear_error();
+}
+
+void
 tlsflow_error(struct side *s)
 {
 	struct conn *c = s->conn;
