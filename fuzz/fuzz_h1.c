@@ -20,7 +20,7 @@ fuzz_h1_edits(const char *buf, const struct h1_head *h)
 {
 	static const char *const lv[] = { "Upgrade", "Connection", NULL };
 	static const char *const add[] = { "X-Forwarded-For: 198.18.1.2",
-	    NULL };
+	    "Cache-Control: max-age=259200", NULL };
 	static const struct h1edit_rename rn[] = {
 	    { "Sec-WebSocket-Accept", "Sec-Websocket-Accept" },
 	    { "Host", "hOST-renamed" } };
@@ -31,7 +31,11 @@ fuzz_h1_edits(const char *buf, const struct h1_head *h)
 	    H1EDIT_HTTP10 | H1EDIT_LOWER_NAMES,
 	    H1EDIT_STRIP_UPGRADE_TOKEN | H1EDIT_CONN_MULTI | H1EDIT_MERGE_DUPS,
 	    H1EDIT_STRIP_UPGRADE | H1EDIT_LOWER_VALUES,
-	    0x1ff };
+	    /* squid-strip-upgrade and nginx-default (fidelity.sh) */
+	    H1EDIT_STRIP_HOP | H1EDIT_HOST_LAST | H1EDIT_NORMALIZE,
+	    H1EDIT_HTTP10 | H1EDIT_HOP_NGINX | H1EDIT_HOST_FIRST |
+	    H1EDIT_NORMALIZE,
+	    0xfff };
 	struct h1edit e;
 	struct h1edit_report rep;
 	struct h1_head copy;
@@ -51,6 +55,7 @@ fuzz_h1_edits(const char *buf, const struct h1_head *h)
 		e.nrenames = nitems(rn);
 		e.revalues = rv;
 		e.nrevalues = nitems(rv);
+		e.canon = i & 2 ? NULL : h1edit_squid_names;
 		n = h1edit_apply(out, sizeof(out), buf, h, &e, &rep);
 		if (n > (ssize_t)sizeof(out) || rep.nact > H1EDIT_MAX_ACTIONS)
 			__builtin_trap();

@@ -75,6 +75,8 @@ behave_end(struct conn *c, enum conn_reason reason, int rst)
 	bufferevent_setwatermark(c->cli.bev, EV_WRITE, 0, 0);
 	if (c->srv.bev != NULL)
 		bufferevent_setwatermark(c->srv.bev, EV_WRITE, 0, 0);
+	/* What after-101 buffers goes out now (it may end the flow). */
+	shape_flush(c);
 	behave_drained(c);
 }
 
@@ -83,7 +85,8 @@ behave_drained(struct conn *c)
 {
 	if (!c->bhv.ending || c->state == CONN_ST_CLOSED)
 		return;
-	if (relay_outlen(&c->cli) > 0)
+	if (relay_outlen(&c->cli) > 0 ||
+	    shape_queued(&c->cli) > 0 || shape_queued(&c->srv) > 0)
 		return;
 	if (c->srv.bev != NULL && c->state != CONN_ST_CONNECTING &&
 	    relay_outlen(&c->srv) > 0)
@@ -112,7 +115,7 @@ behave_timer_fired(struct conn *c, int idx, enum conn_reason reason)
 		break;
 	case BHV_ACT_WSCLOSE:
 		/* What a WebSocket-aware proxy going away sends the client. */
-		bufferevent_write(c->cli.bev, behave_close1001,
+		relay_emit(&c->cli, behave_close1001,
 		    sizeof(behave_close1001));
 		behave_end(c, reason, 0);
 		break;
@@ -191,6 +194,7 @@ behave_start(struct conn *c)
 			break;	/* byte budgets act in behave_admit, HTTP in h1relay.c */
 		}
 	}
+	shape_start(c);
 }
 
 size_t
@@ -206,6 +210,27 @@ behave_admit(struct conn *c, struct side *s, size_t len)
 
 	if (c->bhv.ending)
 		return 0;
+	if (c->h1.kill_on_data && len > 0) {
+		/* after-101 on=data: the first frame goes nowhere. */
+		for (i = 0; i < p->nbhv; i++)
+			if (p->bhv[i].kind == BHV_AFTER_101 && behave_armed(c, i))
+				break;
+		c->h1.kill_on_data = 0;
+		j = evlog_begin(&r, "behaviour", c->id);
+		jsonw_str(j, "name", bhv_name(BHV_AFTER_101));
+		jsonw_str(j, "dir", behave_dir_name(dir));
+		jsonw_str(j, "when", "first data");
+		jsonw_u64(j, "offset", sofar);
+		jsonw_u64(j, "held_back", len);
+		i = i < p->nbhv ? i : 0;
+		jsonw_str(j, "action", (p->bhv[i].flags & BHV_F_RESET) ?
+		    "rst" : "fin");
+		evlog_commit(&r);
+		c->bhv.end_pending = 1;
+		c->bhv.end_reason = CONN_R_AFTER_101;
+		c->bhv.end_rst = (p->bhv[i].flags & BHV_F_RESET) != 0;
+		return 0;
+	}
 	for (i = 0; i < p->nbhv; i++) {
 		const struct behaviour *b = &p->bhv[i];
 
@@ -274,4 +299,6 @@ behave_stop(struct conn *c)
 	if (c->bhv.life_timer != NULL)
 		event_free(c->bhv.life_timer);
 	c->bhv.idle_timer = c->bhv.life_timer = NULL;
+	shape_stop(c);
+	wsrelay_stop(c);
 }

@@ -23,6 +23,8 @@ struct cfgfile_ctx {
 	char			 cur_section[96];
 	const char		*why;		/* first error */
 	char			 section_err[96];
+	const char		*text;		/* for the lines of [rules] */
+	int			 rule_line;	/* the last rule's line */
 };
 
 #define CFGFILE_PROFILE_PREFIX	"profile "
@@ -70,6 +72,9 @@ cfgfile_key(struct settings *s, const char *k, const char *v, const char **why)
 			return 0;
 		return settings_set_listen(s, v, why);
 	}
+	if (strcmp(k, "explicit") == 0)
+		return (s->set & SET_EXPLICIT) ? 0 :
+		    settings_set_explicit(s, v, why);
 	if (strcmp(k, "redirect") == 0) {
 		if (s->set & SET_REDIRECT)
 			return 0;
@@ -124,6 +129,65 @@ cfgfile_key(struct settings *s, const char *k, const char *v, const char **why)
 	return -1;
 }
 
+/*
+ * inih does not say which line a value came from, and a rule's profile
+ * is checked once every file is read: find the line of the next key
+ * `name` after the last one (inih calls us in file order).
+ */
+static int
+cfgfile_key_line(struct cfgfile_ctx *ctx, const char *name)
+{
+	const char *p = ctx->text;
+	size_t n = strlen(name);
+	int line = 1;
+
+	while (p != NULL && *p != '\0') {
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (line > ctx->rule_line && strncmp(q, name, n) == 0) {
+			q += n;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '=' || *q == ':')
+				return ctx->rule_line = line;
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+		line++;
+	}
+	return 0;
+}
+
+static int
+cfgfile_rules_key(struct cfgfile_ctx *ctx, const char *k, const char *v,
+    const char **why)
+{
+	struct ruleset *rs;
+	char origin[96];
+
+	if (ctx->ps == NULL) {
+		*why = "rules are not allowed here";
+		return -1;
+	}
+	if (strcmp(k, "rule") != 0) {
+		*why = "unknown key ([rules] has rule lines)";
+		return -1;
+	}
+	rs = &ctx->ps->rules;
+	if (rs->n == RULES_MAX) {
+		*why = "too many rules (64)";
+		return -1;
+	}
+	snprintf(origin, sizeof(origin), "%s:%d", ctx->name,
+	    cfgfile_key_line(ctx, k));
+	if (rules_parse(&rs->r[rs->n], v, origin, why) != 0)
+		return -1;
+	rs->n++;
+	return 0;
+}
+
 static int
 cfgfile_handler(void *user, const char *section, const char *name,
     const char *value)
@@ -141,6 +205,13 @@ cfgfile_handler(void *user, const char *section, const char *name,
 		}
 		return 1;
 	}
+	if (strcmp(section, "rules") == 0) {
+		if (cfgfile_rules_key(ctx, name, value, &why) != 0) {
+			ctx->why = why;
+			return 0;
+		}
+		return 1;
+	}
 	if (section[0] != '\0' && strcmp(section, "proxysimd") != 0) {
 		snprintf(ctx->section_err, sizeof(ctx->section_err),
 		    "unknown section [%.64s]", section);
@@ -148,7 +219,8 @@ cfgfile_handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	if (ctx->s == NULL) {
-		ctx->why = "a file of profiles has only [profile NAME] sections";
+		ctx->why = "a file of personas has only [profile NAME] and "
+		    "[rules] sections";
 		return 0;
 	}
 	if (cfgfile_key(ctx->s, name, value, &why) != 0) {
@@ -219,7 +291,8 @@ int
 cfgfile_parse_string(const char *text, const char *name, struct settings *s,
     struct profile_set *ps, char *err, size_t errlen)
 {
-	struct cfgfile_ctx ctx = { .s = s, .ps = ps, .name = name };
+	struct cfgfile_ctx ctx = { .s = s, .ps = ps, .name = name,
+	    .text = text };
 	int rc;
 
 	if ((rc = cfgfile_find_continuation(text)) > 0) {

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "capture.h"
 #include "conn.h"
 #include "evlog.h"
 #include "log.h"
@@ -24,6 +25,7 @@
 
 static const char *const conn_state_names[CONN_ST_MAX] = {
 	[CONN_ST_INIT] = "init",
+	[CONN_ST_PROXY_HEAD] = "proxy_head",
 	[CONN_ST_CONNECTING] = "connecting",
 	[CONN_ST_SNIFF] = "sniff",
 	[CONN_ST_HTTP] = "http",
@@ -51,13 +53,20 @@ static const char *const conn_reason_names[CONN_R_MAX] = {
 	[CONN_R_REJECTED] = "rejected",
 	[CONN_R_AFTER_101] = "after_101",
 	[CONN_R_GATEWAY_TIMEOUT] = "gateway_timeout",
+	[CONN_R_BAD_GATEWAY] = "bad_gateway",
+	[CONN_R_BAD_REQUEST] = "bad_request",
+	[CONN_R_HEAD_TIMEOUT] = "head_timeout",
+	[CONN_R_RESOLVE_FAILED] = "resolve_failed",
+	[CONN_R_CONNECT_RESET] = "connect_reset",
 	[CONN_R_SNI_DENIED] = "sni_denied",
 	[CONN_R_TLS_RESET] = "tls_reset_after_hello",
 };
 
 /* Legal transitions: a bit per target state. */
 static const unsigned conn_transitions[CONN_ST_MAX] = {
-	[CONN_ST_INIT] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_CLOSED,
+	[CONN_ST_INIT] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_PROXY_HEAD |
+	    1u << CONN_ST_CLOSED,
+	[CONN_ST_PROXY_HEAD] = 1u << CONN_ST_CONNECTING | 1u << CONN_ST_CLOSED,
 	[CONN_ST_CONNECTING] = 1u << CONN_ST_SNIFF | 1u << CONN_ST_TUNNEL |
 	    1u << CONN_ST_CLOSED,
 	[CONN_ST_SNIFF] = 1u << CONN_ST_HTTP | 1u << CONN_ST_TUNNEL |
@@ -111,6 +120,7 @@ conn_free_deferred(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	profile_set_unref(c->pset);
+	free(c->xp);
 	free(c);
 }
 
@@ -173,7 +183,11 @@ conn_close(struct conn *c, enum conn_reason reason, int err, int rst_cli,
 	c->connect_timer = NULL;
 	behave_stop(c);
 	h1relay_stop(c);
+	if (c->xp != NULL)
+		explicit_stop(c);
 	tlsflow_stop(c);
+	if (c->cap != NULL)
+		capture_close(c, reason, rst_cli, rst_srv);
 	if (c->cli.bev != NULL)
 		bufferevent_free(c->cli.bev);
 	if (c->srv.bev != NULL)
@@ -195,10 +209,21 @@ conn_connect_timeout(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	if (c->state == CONN_ST_CONNECTING)
-		conn_close(c, CONN_R_CONNECT_TIMEOUT, ETIMEDOUT, 1, 0);
+		conn_connect_failed(c, CONN_R_CONNECT_TIMEOUT, ETIMEDOUT);
 }
 
-static void
+void
+conn_connect_failed(struct conn *c, enum conn_reason reason, int err)
+{
+	if (c->xp != NULL) {
+		explicit_connect_failed(c, reason, err);
+		return;
+	}
+	/* A transparent proxy has no channel for an error page. */
+	conn_close(c, reason, err, 1, 0);
+}
+
+void
 conn_log_open(struct conn *c, const struct sockaddr *local)
 {
 	struct evlog_rec r;
@@ -210,9 +235,14 @@ conn_log_open(struct conn *c, const struct sockaddr *local)
 	    sizeof(a)));
 	jsonw_str(j, "server", c->server.ss_family == 0 ? NULL :
 	    addr_format((struct sockaddr *)&c->server, a, sizeof(a)));
-	jsonw_str(j, "mode", intercept_mode_name(c->px->mode));
+	jsonw_str(j, "mode", c->xp != NULL ? "explicit" :
+	    intercept_mode_name(c->px->mode));
 	jsonw_str(j, "listener", addr_format(local, a, sizeof(a)));
-	jsonw_str(j, "profile", c->prof->name);
+	jsonw_str(j, "profile", c->rule_pending ? NULL : c->prof->name);
+	if (c->rule != NULL)
+		jsonw_str(j, "rule", c->rule->origin);
+	if (c->rule_pending)
+		jsonw_bool(j, "profile_pending", 1);
 	evlog_commit(&r);
 }
 
@@ -231,18 +261,18 @@ conn_is_loop(const struct conn *c, const struct sockaddr_storage *local)
 	return memcmp(&l, &c->server, addr_len((struct sockaddr *)&l)) == 0;
 }
 
-void
-conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
+struct conn *
+conn_new(struct proxy *px, int fd, const struct sockaddr *sa, int salen,
+    struct sockaddr_storage *local)
 {
 	struct conn *c;
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
-	int ufd, one = 1, e;
+	socklen_t llen = sizeof(*local);
+	int one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("flow: out of memory");
 		close(fd);
-		return;
+		return NULL;
 	}
 	c->id = ++px->last_id;
 	c->px = px;
@@ -266,16 +296,28 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 	px->nflows++;
 	px->total_flows++;
 
-	memset(&local, 0, sizeof(local));
-	(void)getsockname(fd, (struct sockaddr *)&local, &llen);
+	memset(local, 0, sizeof(*local));
+	(void)getsockname(fd, (struct sockaddr *)local, &llen);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->cli.bev = bufferevent_socket_new(px->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->cli.bev == NULL) {
 		close(fd);
-		conn_log_open(c, (struct sockaddr *)&local);
+		conn_log_open(c, (struct sockaddr *)local);
 		conn_close(c, CONN_R_RESOURCES, ENOMEM, 0, 0);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+void
+conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
+{
+	struct conn *c;
+	struct sockaddr_storage local;
+	int e;
+
+	if ((c = conn_new(px, fd, sa, salen, &local)) == NULL)
+		return;
 	if (intercept_orig_dst(px->mode, fd, &c->server) != 0) {
 		e = errno;
 		memset(&c->server, 0, sizeof(c->server));
@@ -284,16 +326,30 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 		return;
 	}
 	addr_unmap(&c->server);
+	conn_pick_profile(c, -1, NULL, 0, NULL, 0);
 	conn_log_open(c, (struct sockaddr *)&local);
 	if (conn_is_loop(c, &local)) {
 		conn_close(c, CONN_R_NOT_REDIRECTED, 0, 0, 0);
 		return;
 	}
+	if (capture_enabled())
+		capture_open(c);
+	conn_connect(c);
+}
 
-	ufd = intercept_upstream_socket(px->mode, c->server.ss_family,
-	    (struct sockaddr *)&c->client, px->cfg.mark);
+void
+conn_connect(struct conn *c)
+{
+	struct proxy *px = c->px;
+	int ufd, e;
+
+	/* An explicit flow's upstream is never transparent: its client may
+	 * be on loopback. */
+	ufd = intercept_upstream_socket(c->xp != NULL ? INTERCEPT_REDIRECT :
+	    px->mode, c->server.ss_family, (struct sockaddr *)&c->client,
+	    px->cfg.mark);
 	if (ufd == -1) {
-		conn_close(c, CONN_R_CONNECT_ERROR, errno, 1, 0);
+		conn_connect_failed(c, CONN_R_CONNECT_ERROR, errno);
 		return;
 	}
 	c->srv.bev = bufferevent_socket_new(px->base, ufd, BEV_OPT_CLOSE_ON_FREE);
@@ -309,8 +365,8 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 	if (bufferevent_socket_connect(c->srv.bev, (struct sockaddr *)&c->server,
 	    addr_len((struct sockaddr *)&c->server)) != 0) {
 		e = EVUTIL_SOCKET_ERROR();
-		conn_close(c, e == ECONNREFUSED ? CONN_R_CONNECT_REFUSED :
-		    CONN_R_CONNECT_ERROR, e, 1, 0);
+		conn_connect_failed(c, e == ECONNREFUSED ?
+		    CONN_R_CONNECT_REFUSED : CONN_R_CONNECT_ERROR, e);
 		return;
 	}
 	{
@@ -321,8 +377,55 @@ conn_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 
 		evtimer_add(c->connect_timer, &tv);
 	}
-	behave_start(c);
+	/* An explicit flow armed its behaviours when it was accepted; a
+	 * flow a rule waits for arms them once decided. */
+	if (c->xp == NULL && !c->rule_pending)
+		behave_start(c);
 	relay_start(c);
+}
+
+void
+conn_pick_profile(struct conn *c, int http, const char *host,
+    size_t hostlen, const char *target, size_t targetlen)
+{
+	struct rules_flow f = {
+		.dst = (const struct sockaddr *)&c->server,
+		.nth = c->id,
+		.http = http,
+		.host = host,
+		.hostlen = hostlen,
+		.target = target,
+		.targetlen = targetlen,
+	};
+	const struct profile *p;
+	const struct rule *r;
+	struct evlog_rec rec;
+	struct jsonw *j;
+	int pending, was_pending = c->rule_pending;
+
+	if (c->pset->rules.n == 0 || (http >= 0 && !was_pending))
+		return;
+	r = rules_pick(&c->pset->rules, &f, &pending);
+	if (pending && http < 0) {
+		c->rule_pending = 1;
+		return;
+	}
+	c->rule_pending = 0;
+	if (r != NULL && (p = profile_find(c->pset, r->profile)) != NULL) {
+		c->prof = p;
+		c->rule = r;
+	}
+	if (!was_pending)
+		return;	/* flow_open tells */
+	j = evlog_begin(&rec, "rule", c->id);
+	jsonw_str(j, "rule", r != NULL ? r->origin : NULL);
+	jsonw_str(j, "profile", c->prof->name);
+	if (host != NULL)
+		jsonw_bytes(j, "host", host, hostlen);
+	if (target != NULL)
+		jsonw_bytes(j, "target", target, targetlen);
+	evlog_commit(&rec);
+	behave_start(c);
 }
 
 void
@@ -333,4 +436,6 @@ conn_upstream_connected(struct conn *c)
 		event_free(c->connect_timer);
 		c->connect_timer = NULL;
 	}
+	if (c->cap != NULL)
+		capture_connected(c);
 }

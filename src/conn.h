@@ -16,13 +16,17 @@
 
 struct bufferevent;
 struct evbuffer;
+struct capture_flow;
 struct event;
 struct profile;
 struct profile_set;
+struct wsfilter;
 struct proxy;
+struct xproxy;
 
 enum conn_state {
 	CONN_ST_INIT = 0,	/* accepted; original destination looked up */
+	CONN_ST_PROXY_HEAD,	/* explicit proxy: reading the request to it */
 	CONN_ST_CONNECTING,	/* upstream connect in flight; client bytes wait */
 	CONN_ST_SNIFF,		/* connected; waiting to classify first bytes */
 	CONN_ST_HTTP,		/* HTTP behaviours: first request and response heads */
@@ -65,6 +69,11 @@ enum conn_reason {
 	CONN_R_REJECTED,	/* the proxy answered the request itself */
 	CONN_R_AFTER_101,
 	CONN_R_GATEWAY_TIMEOUT,	/* held bytes, no answer: the proxy's 504 */
+	CONN_R_BAD_GATEWAY,	/* the server's bytes made no response: 502 */
+	CONN_R_BAD_REQUEST,	/* explicit: the request to the proxy was bad */
+	CONN_R_HEAD_TIMEOUT,	/* explicit: no complete request head in time */
+	CONN_R_RESOLVE_FAILED,	/* explicit: the target's name did not resolve */
+	CONN_R_CONNECT_RESET,	/* explicit: 200 to CONNECT, then a reset */
 	CONN_R_SNI_DENIED,	/* sni-deny, sni-allow */
 	CONN_R_TLS_RESET,	/* tls-reset-after-hello */
 	CONN_R_MAX
@@ -83,6 +92,37 @@ struct behave {
 	int			 end_rst;
 };
 
+/*
+ * Timing behaviours on one direction (shape.c): admitted bytes wait in q
+ * and are released to the receiving side's output by latency, bandwidth
+ * and slicer; a FIN toward that side may be held back (slow close).
+ */
+#define SHAPE_MARKS	64
+struct shape_mark {
+	uint64_t	 due_us;	/* when these bytes may go */
+	size_t		 len;
+};
+
+struct shape {
+	unsigned int		 on:1;		/* bytes go through q */
+	unsigned int		 logged:1;	/* the first shaped byte was told */
+	unsigned int		 fin_started:1;	/* slow close: timer running */
+	unsigned int		 fin_ok:1;	/* slow close: delay elapsed */
+	unsigned int		 timer_set:1;
+	unsigned int		 flush:1;	/* hold no more: a FIN or the end */
+	size_t			 hold;		/* after-101 buffer: release at this */
+	struct evbuffer		*q;
+	struct event		*timer;		/* next release */
+	struct event		*fin_timer;
+	int			 i_latency, i_rate, i_slice, i_close; /* or -1 */
+	uint64_t		 last_due_us;	/* keeps bytes in order */
+	uint64_t		 tokens;	/* bandwidth: millionths of a byte */
+	uint64_t		 refill_us;
+	struct shape_mark	 mark[SHAPE_MARKS];
+	unsigned		 mhead, mcount;
+	uint64_t		 slices;	/* writes the slicer made */
+};
+
 /* The HTTP behaviours' progress on the flow's first exchange. */
 struct h1relay {
 	unsigned int		 req_done:1;	/* request head handled */
@@ -90,7 +130,14 @@ struct h1relay {
 	unsigned int		 dropping:1;	/* undeclared body being dropped */
 	unsigned int		 is_head:1;	/* the request was HEAD */
 	unsigned int		 holding:1;	/* undeclared body held back */
+	unsigned int		 kill_on_data:1; /* after-101 on=data */
+	unsigned int		 keep_http:1;	/* after-101 http */
+	unsigned int		 next_req:1;	/* held bytes: the next request? */
+	unsigned int		 resp_extra:1;	/* bytes after the 101: drop/next */
+	unsigned int		 resp_next:1;	/* ... parsed as the next response */
+	unsigned int		 cli_close:1;	/* the client asked to close */
 	struct event		*hold_timer;	/* then a 504 */
+	struct event		*after_timer;	/* after-101 after=N */
 };
 
 struct tlsflow;
@@ -102,8 +149,12 @@ struct conn {
 	struct proxy		*px;
 	struct profile_set	*pset;		/* a reference: kept across reloads */
 	const struct profile	*prof;
+	const struct rule	*rule;		/* what picked prof, or NULL */
+	int			 rule_pending;	/* a rule waits for Host/path */
 	struct behave		 bhv;
 	struct h1relay		 h1;
+	struct shape		 shape[2];	/* toward the server, the client */
+	struct wsfilter		*wsf[2];	/* frames up, down; or NULL */
 	struct side		 cli, srv;
 	struct sockaddr_storage	 client, server;
 	enum sniff_proto	 proto;
@@ -114,16 +165,38 @@ struct conn {
 	struct timeval		 t_connected;
 	struct event		*connect_timer;
 	size_t			 bufmax;
+	struct xproxy		*xp;		/* explicit proxy flows only */
+	struct capture_flow	*cap;		/* -w/--pcap-dir, else NULL */
 	TAILQ_ENTRY(conn)	 entry;
 };
 
 const char *conn_state_name(enum conn_state);
 const char *conn_reason_name(enum conn_reason);
 void	conn_accept(struct proxy *, int fd, const struct sockaddr *, int);
+/* A flow for an accepted socket, not yet logged; NULL if it was closed.
+ * local gets the socket's own address. */
+struct conn *conn_new(struct proxy *, int fd, const struct sockaddr *, int,
+	    struct sockaddr_storage *local);
+void	conn_log_open(struct conn *, const struct sockaddr *local);
+/* Connects upstream to c->server; failures end in conn_connect_failed. */
+void	conn_connect(struct conn *);
+/* The upstream connect failed: a reset for the client, or (explicit
+ * proxy) an error page. */
+void	conn_connect_failed(struct conn *, enum conn_reason, int err);
 void	conn_set_state(struct conn *, enum conn_state);
 /* Ends the flow; rst_cli/rst_srv send a reset instead of a FIN. */
 void	conn_close(struct conn *, enum conn_reason, int err, int rst_cli,
 	    int rst_srv);
+
+/*
+ * Picks the flow's profile by the rules ([rules]). http is -1 before
+ * the first bytes are classified, 0 for a flow that is not HTTP (or
+ * whose head did not parse), 1 with the request's Host and target.
+ * While a rule waits for the request head, c->rule_pending is set and
+ * the behaviours have not started; once decided they start here.
+ */
+void	conn_pick_profile(struct conn *, int http, const char *host,
+	    size_t hostlen, const char *target, size_t targetlen);
 
 /* Stamps the connect time and stops the connect timer. */
 void	conn_upstream_connected(struct conn *);
@@ -142,12 +215,42 @@ void	behave_end(struct conn *, enum conn_reason, int rst);
 /* Is behaviour i of the profile armed for this flow? */
 int	behave_armed(const struct conn *, size_t i);
 
+/* shape.c: latency, bandwidth, slicer and slow close. */
+void	shape_start(struct conn *);
+void	shape_stop(struct conn *);
+/* Is the direction toward `to` shaped? Then bytes go through shape_push. */
+#define shape_on(to)	((to)->conn->shape[(to) == &(to)->conn->cli].on)
+size_t	shape_queued(const struct side *to);
+/* Moves n bytes of `from` (or len bytes at p) toward `to`, shaped. */
+void	shape_push(struct side *to, struct evbuffer *from, size_t n);
+void	shape_push_bytes(struct side *to, const void *p, size_t len);
+/* after-101 buffer: bytes toward `to` wait until `bytes` have gathered
+ * (then flow freely) or a FIN comes. */
+void	shape_hold(struct side *to, size_t bytes);
+/* The flow is ending: release what is held at once. */
+void	shape_flush(struct conn *);
+/* Must a FIN toward `to` wait (bytes queued, or a slow close)? */
+int	shape_holds_fin(struct side *to);
+
+/* wsrelay.c: frame-aware behaviours after an RFC 6455 101. */
+void	wsrelay_start(struct conn *);
+void	wsrelay_stop(struct conn *);
+/* Moves n bytes of `in`, read from s, through its direction's filter. */
+void	wsrelay_pump(struct side *s, struct evbuffer *in, size_t n);
+
 /* h1relay.c: the HTTP behaviours on the first request and response. */
 void	h1relay_client(struct conn *);
 void	h1relay_server(struct conn *);
 void	h1relay_stop(struct conn *);
 void	behave_stop(struct conn *);
 
+/* explicit.c: the explicit proxy (requests to the proxy itself). */
+void	explicit_accept(struct proxy *, int fd, const struct sockaddr *, int);
+/* Upstream connected: answers CONNECT. 1 if it took the flow over. */
+int	explicit_connected(struct conn *);
+/* Answers a failed connect with 502 or 504 and ends the flow. */
+void	explicit_connect_failed(struct conn *, enum conn_reason, int err);
+void	explicit_stop(struct conn *);
 /* tlsflow.c: the ClientHello and the TLS behaviours. */
 void	tlsflow_start(struct conn *);
 /* How many of len bytes in `in` (side s's, at its stream offset rx) may
@@ -173,6 +276,11 @@ void	relay_classify(struct conn *, int force);
 /* Relays both directions as they come from now on. */
 void	relay_tunnel(struct conn *);
 void	relay_pump(struct side *);
+/* Bytes toward `to` that the proxy writes itself, in order with the
+ * relayed ones (through the shaper when the direction is shaped). */
+void	relay_emit(struct side *to, const void *, size_t);
+/* The shaper released everything it held toward `to`. */
+void	relay_shape_drained(struct side *to);
 /* The socket under a side, and its bytes not yet written (for a TLS
  * side, the plaintext and the records under it). */
 int	relay_side_fd(const struct side *);

@@ -138,10 +138,20 @@ fwrules_family_wanted(const struct settings *s, int af)
 	return s->listen.ss_family == af;
 }
 
+static int fwrules_add_chain(const struct fwrules_family *, const char *,
+    const char *, const char *const *, char *, size_t);
+
 /* Appends one rule; args is a NULL-terminated list after "-A PREROUTING". */
 static int
 fwrules_add(const struct fwrules_family *f, const char *table,
     const char *const *args, char *err, size_t errlen)
+{
+	return fwrules_add_chain(f, table, "PREROUTING", args, err, errlen);
+}
+
+static int
+fwrules_add_chain(const struct fwrules_family *f, const char *table,
+    const char *chain, const char *const *args, char *err, size_t errlen)
 {
 	char *argv[FW_MAXARGS];
 	char msg[512];
@@ -153,14 +163,14 @@ fwrules_add(const struct fwrules_family *f, const char *table,
 	argv[n++] = (char *)"-t";
 	argv[n++] = (char *)table;
 	argv[n++] = (char *)"-A";
-	argv[n++] = (char *)"PREROUTING";
+	argv[n++] = (char *)chain;
 	while (*args != NULL && n < FW_MAXARGS - 1)
 		argv[n++] = (char *)*args++;
 	argv[n] = NULL;
 	rc = fwrules_run(argv, NULL, 0, msg, sizeof(msg));
 	if (rc != 0) {
-		snprintf(err, errlen, "%s -t %s -A PREROUTING failed: %s",
-		    argv[0], table, rc == -1 ? strerror(errno) : msg);
+		snprintf(err, errlen, "%s -t %s -A %s failed: %s",
+		    argv[0], table, chain, rc == -1 ? strerror(errno) : msg);
 		return -1;
 	}
 	return 0;
@@ -376,11 +386,11 @@ fwrules_tag_matches(char **w, const char *tag)
 /* Removes matching rules from one table; counts TPROXY rules left. */
 static int
 fwrules_remove_table(const struct fwrules_family *f, const char *table,
-    const char *tag, int *tproxy_left)
+    const char *chain, const char *tag, int *tproxy_left)
 {
 	char *out, *line, *save = NULL, *w[FW_MAXARGS + 4];
 	char *list[] = { (char *)fwrules_bin(f), (char *)"-w", (char *)"-t",
-	    (char *)table, (char *)"-S", (char *)"PREROUTING", NULL };
+	    (char *)table, (char *)"-S", (char *)chain, NULL };
 	int removed = 0;
 
 	if ((out = malloc(FW_OUTMAX)) == NULL)
@@ -424,7 +434,10 @@ fwrules_remove_table(const struct fwrules_family *f, const char *table,
 int
 fwrules_remove(const char *tag, int tproxy_routing)
 {
-	static const char *tables[] = { "nat", "mangle" };
+	/* The NFQUEUE rules (--nfqueue) are in mangle's FORWARD. */
+	static const char *tables[] = { "nat", "mangle", "mangle" };
+	static const char *chains[] = { "PREROUTING", "PREROUTING",
+	    "FORWARD" };
 	size_t i, t;
 	int total = 0, ran = 0;
 
@@ -433,8 +446,8 @@ fwrules_remove(const char *tag, int tproxy_routing)
 		int tproxy_left = 0;
 
 		for (t = 0; t < nitems(tables); t++) {
-			int n = fwrules_remove_table(f, tables[t], tag,
-			    &tproxy_left);
+			int n = fwrules_remove_table(f, tables[t], chains[t],
+			    tag, &tproxy_left);
 
 			if (n >= 0) {
 				ran = 1;
@@ -460,4 +473,70 @@ fwrules_remove(const char *tag, int tproxy_routing)
 		}
 	}
 	return ran ? total : -1;
+}
+
+void
+fwrules_tag_nfq(const struct settings *s, unsigned queue, char *buf,
+    size_t len)
+{
+	size_t i;
+	int n;
+
+	n = snprintf(buf, len, FWRULES_TAG_PREFIX "q%u/", queue);
+	for (i = 0; i < s->nifaces && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? "," : "",
+		    s->ifaces[i]);
+}
+
+/*
+ * NFQUEUE rules for flows forwarded from each interface to the ports:
+ * both directions (in on IFACE to a port, out on IFACE from one), since
+ * a reset or a rewrite needs both. --queue-bypass: with no reader on the
+ * queue (the daemon died) the packets pass instead of being dropped.
+ */
+int
+fwrules_install_nfq(const struct settings *s, unsigned queue, char *err,
+    size_t errlen)
+{
+	char tag[256], qnum[16], port[16];
+	size_t i, k, fam;
+
+	fwrules_tag_nfq(s, queue, tag, sizeof(tag));
+	fwrules_remove(tag, 0);
+	snprintf(qnum, sizeof(qnum), "%u", queue);
+	for (fam = 0; fam < nitems(fwrules_families); fam++) {
+		const struct fwrules_family *f = &fwrules_families[fam];
+
+		for (i = 0; i < s->nifaces; i++) {
+			for (k = 0; k < s->ports.n; k++) {
+				const char *in[] = { "-i", s->ifaces[i], "-p",
+				    "tcp", "--dport", port, "-m", "comment",
+				    "--comment", tag, "-j", "NFQUEUE",
+				    "--queue-num", qnum, "--queue-bypass",
+				    NULL };
+				const char *out[] = { "-o", s->ifaces[i], "-p",
+				    "tcp", "--sport", port, "-m", "comment",
+				    "--comment", tag, "-j", "NFQUEUE",
+				    "--queue-num", qnum, "--queue-bypass",
+				    NULL };
+
+				if (s->ports.range[k].lo ==
+				    s->ports.range[k].hi)
+					snprintf(port, sizeof(port), "%u",
+					    s->ports.range[k].lo);
+				else
+					snprintf(port, sizeof(port), "%u:%u",
+					    s->ports.range[k].lo,
+					    s->ports.range[k].hi);
+				if (fwrules_add_chain(f, "mangle", "FORWARD",
+				    in, err, errlen) != 0 ||
+				    fwrules_add_chain(f, "mangle", "FORWARD",
+				    out, err, errlen) != 0) {
+					fwrules_remove(tag, 0);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
 }

@@ -26,6 +26,12 @@ void	fwrules_tag(const struct settings *, char *, size_t) NONNULL(1, 2);
 /* Installs; on failure removes what it added. 0, or -1 with err. */
 int	fwrules_install(const struct settings *, char *err, size_t errlen)
 	    NONNULL(1, 2) WUNRES;
+/* NFQUEUE mode: "proxysim/qNUM/IF1,IF2", and the mangle FORWARD rules
+ * that queue forwarded flows to and from the ports. */
+void	fwrules_tag_nfq(const struct settings *, unsigned queue, char *,
+	    size_t) NONNULL(1, 3);
+int	fwrules_install_nfq(const struct settings *, unsigned queue,
+	    char *err, size_t errlen) NONNULL(1, 3) WUNRES;
 /* Removes the rules tagged `tag`, or every proxysim rule if tag is NULL.
  * Returns the number removed, or -1 if iptables could not be run. */
 int	fwrules_remove(const char *tag, int tproxy_routing);

@@ -326,6 +326,27 @@ more:
 }
 
 int
+h1_may_start(const char *buf, size_t len, enum h1_kind kind)
+{
+	static const char http[] = "HTTP/";
+	size_t i = 0;
+
+	if (kind == H1_RESPONSE) {
+		for (i = 0; i < len && i < sizeof(http) - 1; i++)
+			if (buf[i] != http[i])
+				return 0;
+		return 1;
+	}
+	/* RFC 9112 2.2: empty lines may come before a request. */
+	while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	for (; i < len && buf[i] != ' '; i++)
+		if (!h1_tchar((unsigned char)buf[i]))
+			return 0;
+	return 1;
+}
+
+int
 h1_parse_head(const char *buf, size_t len, enum h1_kind kind,
     struct h1_head *h)
 {

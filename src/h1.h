@@ -97,6 +97,13 @@ struct h1_head {
 	struct h1_header hdr[H1_MAX_HEADERS];
 };
 
+/*
+ * Could these bytes begin a message of this kind? 0 when they cannot (a
+ * request's method is a token; a response starts "HTTP/"), 1 when they
+ * may: the head parser waits for a whole line, a proxy need not.
+ */
+int	h1_may_start(const char *, size_t, enum h1_kind);
+
 /* Parses a head bounded by H1_HEAD_MAX, or by max bytes. */
 int	h1_parse_head(const char *, size_t, enum h1_kind, struct h1_head *)
 	    NONNULL(1, 4) WUNRES;

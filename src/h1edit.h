@@ -23,6 +23,10 @@
 #define H1EDIT_MERGE_DUPS	0x0040	/* "websocket" -> "websocket, websocket" */
 #define H1EDIT_CONN_MULTI	0x0080	/* "Upgrade" -> "keep-alive, Upgrade" */
 #define H1EDIT_HOST_LAST	0x0100	/* Squid: Host after the others */
+#define H1EDIT_HOST_FIRST	0x0200	/* nginx: "Host" right after the start line */
+#define H1EDIT_HOP_NGINX	0x0400	/* hop-by-hop is nginx's set, not RFC's
+					 * (a smaller one on responses) */
+#define H1EDIT_NORMALIZE	0x0800	/* lines rewritten "Name: value" CRLF */
 
 /* A header renamed (any length); from is matched without case. */
 struct h1edit_rename {
@@ -40,7 +44,9 @@ struct h1edit_revalue {
 struct h1edit {
 	unsigned int	 flags;			/* H1EDIT_... */
 	const char	*via;			/* appended Via value, or NULL */
-	const char *const *add;			/* "Name: value" lines, NULL-ended */
+	const char *const *add;			/* "Name: value" lines, NULL-ended;
+						 * a header the head has already
+						 * moves there in their place */
 	const char	*connection;		/* appended Connection value */
 	const char *const *lower_values;	/* NULL-ended; NULL: all */
 	const char *const *merge;		/* NULL-ended; NULL: Upgrade */
@@ -49,7 +55,15 @@ struct h1edit {
 	size_t		 nrenames;
 	const struct h1edit_revalue *revalues;
 	size_t		 nrevalues;
+	const char *const *canon;		/* names written in this case */
 };
+
+/*
+ * The header names Squid 5.7 knows, in the case it writes them whatever
+ * the case they came in (measured: tests/integration/fidelity.sh); other
+ * names keep theirs. NULL-ended.
+ */
+extern const char *const h1edit_squid_names[];
 
 enum h1edit_act_kind {
 	H1EDIT_A_REMOVED = 0,	/* a header line dropped */
@@ -84,6 +98,22 @@ const char	*h1edit_act_name(enum h1edit_act_kind);
 ssize_t	h1edit_apply(char *out, size_t cap, const char *buf,
 	    const struct h1_head *, const struct h1edit *,
 	    struct h1edit_report *) NONNULL(1, 3, 4, 5) WUNRES;
+
+/*
+ * Does the request's target match the (/cgi-bin/|\?) line of Squid's
+ * default refresh_pattern? Then Squid 5.7 sends "Cache-Control:
+ * max-age=0" upstream, not max-age=259200 (measured, fidelity.sh).
+ */
+int	h1edit_squid_nocache(const struct h1_head *, const char *)
+	    NONNULL(1, 2);
+
+/*
+ * Does the client of this request expect the connection to close after
+ * the response (Connection: close, or HTTP/1.0 without keep-alive)? A
+ * proxy that keeps its client connection says so in its answer.
+ */
+int	h1edit_wants_close(const struct h1_head *, const char *)
+	    NONNULL(1, 2);
 
 /*
  * Renames headers in place, only the name bytes, when from and to have

@@ -19,7 +19,8 @@ h1pages_squid_body(char *b, size_t cap, const char *err, const char *host,
     const char *date)
 {
 	const char *what = strcmp(err, "ERR_ACCESS_DENIED") == 0 ?
-	    "Access Denied." : "Invalid Request";
+	    "Access Denied." : strcmp(err, "ERR_CACHE_ACCESS_DENIED") == 0 ?
+	    "Cache Access Denied." : "Invalid Request";
 
 	return snprintf(b, cap,
 	    "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01//EN\" "
@@ -45,6 +46,15 @@ h1pages_squid_body(char *b, size_t cap, const char *err, const char *host,
 ssize_t
 h1pages_squid(char *out, size_t cap, int status, const char *reason,
     const char *err, const char *lookup, const char *host, const char *date)
+{
+	return h1pages_squid_ex(out, cap, status, reason, err, lookup, host,
+	    date, NULL);
+}
+
+ssize_t
+h1pages_squid_ex(char *out, size_t cap, int status, const char *reason,
+    const char *err, const char *lookup, const char *host, const char *date,
+    const char *extra)
 {
 	char body[H1PAGES_BODY_MAX], d[96], xerr[96], xc[96], xcl[96], via[96];
 	const char *hdrs[16];
@@ -74,6 +84,8 @@ h1pages_squid(char *out, size_t cap, int status, const char *reason,
 	hdrs[n++] = xc;
 	hdrs[n++] = xcl;
 	hdrs[n++] = via;
+	if (extra != NULL)
+		hdrs[n++] = extra;	/* Proxy-Authenticate, after Via */
 	hdrs[n++] = "Connection: keep-alive";
 	hdrs[n] = NULL;
 	return h1edit_build_response(out, cap, status, reason, hdrs, body,

@@ -19,6 +19,10 @@
 ssize_t	h1pages_squid(char *, size_t, int status, const char *reason,
 	    const char *err, const char *lookup, const char *host,
 	    const char *date) NONNULL(1, 4, 5, 6, 7) WUNRES;
+/* The same with one more header line ("Proxy-Authenticate: ..."). */
+ssize_t	h1pages_squid_ex(char *, size_t, int status, const char *reason,
+	    const char *err, const char *lookup, const char *host,
+	    const char *date, const char *extra) NONNULL(1, 4, 5, 6, 7) WUNRES;
 /* CONNECT to a port not in SSL_ports (real-products.md, byte for byte). */
 ssize_t	h1pages_squid_403(char *, size_t, const char *host, const char *date)
 	    NONNULL(1, 3) WUNRES;

@@ -175,7 +175,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	char *src;
 	size_t nadd = 0;
 	ssize_t n;
-	int acted = 0;
+	int acted = 0, resp;
 
 	/* Cneonction first: in place, so offsets and the byte sum hold. */
 	memcpy(out, head, h->len);
@@ -197,6 +197,9 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		}
 	}
 	memset(&e, 0, sizeof(e));
+	/* On the way down they act on a final answer other than a 101: the
+	 * proxy's own hop-by-hop headers replace the server's. */
+	resp = h->kind == H1_RESPONSE && h->status >= 200;
 	if ((b = h1relay_find(c, BHV_STRIP_HOP, dir)) != NULL &&
 	    h->kind == H1_REQUEST) {
 		e.flags |= (b->flags & BHV_F_UPGRADE_ONLY) ? H1EDIT_STRIP_UPGRADE :
@@ -218,13 +221,43 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 				xff[strlen(xff) - 1] = '\0';
 			add[nadd++] = xff;
 		}
-		if (b->add[0] != '\0')
+		/* Squid's default refresh_pattern: no caching for a URL
+		 * with a query (socket.io's, say), and it says so. */
+		if ((b->flags & BHV_F_SQUID_REFRESH) &&
+		    h1edit_squid_nocache(h, head))
+			add[nadd++] = "Cache-Control: max-age=0";
+		else if (b->add[0] != '\0')
 			add[nadd++] = b->add;
 		if (b->conn[0] != '\0')
 			e.connection = b->conn;
+	} else if (b != NULL && resp && h->status != 101) {
+		/* Squid: Via and its own Connection on the answer too. */
+		e.flags |= H1EDIT_STRIP_HOP;
+		if (b->via[0] != '\0')
+			e.via = b->via;
+		e.connection = c->h1.cli_close ? "close" : "keep-alive";
 	}
-	if (h1relay_find(c, BHV_HTTP10, dir) != NULL && h->kind == H1_REQUEST)
+	if (b != NULL && (h->kind == H1_REQUEST || (resp && h->status != 101))) {
+		if (b->flags & BHV_F_NORMALIZE)
+			e.flags |= H1EDIT_NORMALIZE;
+		if (b->flags & BHV_F_SQUID_NAMES)
+			e.canon = h1edit_squid_names;
+	}
+	if ((b = h1relay_find(c, BHV_HTTP10, dir)) != NULL &&
+	    h->kind == H1_REQUEST) {
 		e.flags |= H1EDIT_HTTP10;
+		if (b->flags & BHV_F_NGINX)
+			e.flags |= H1EDIT_HOP_NGINX | H1EDIT_HOST_FIRST;
+	} else if (b != NULL && resp && h->status != 101) {
+		/* nginx answers its client with its own Connection. */
+		e.flags |= H1EDIT_STRIP_HOP;
+		if (b->flags & BHV_F_NGINX)
+			e.flags |= H1EDIT_HOP_NGINX;
+		e.connection = c->h1.cli_close ? "close" : "keep-alive";
+	}
+	if (b != NULL && (b->flags & BHV_F_NORMALIZE) &&
+	    (h->kind == H1_REQUEST || (resp && h->status != 101)))
+		e.flags |= H1EDIT_NORMALIZE;
 	if ((b = h1relay_find(c, BHV_HDR_LOWER, dir)) != NULL)
 		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
 		    H1EDIT_LOWER_NAMES;
@@ -233,7 +266,8 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	add[nadd] = NULL;
 	if (nadd > 0)
 		e.add = add;
-	if (e.flags == 0 && e.via == NULL && e.add == NULL)
+	if (e.flags == 0 && e.via == NULL && e.add == NULL &&
+	    e.connection == NULL && e.canon == NULL)
 		return n;
 	/* Parse the (possibly renamed) copy, then edit from it; the report
 	 * points into the copy, so it lives until the events are written. */
@@ -258,7 +292,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		if (b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10 ||
 		    b->kind == BHV_HDR_LOWER || b->kind == BHV_CONN_MERGE) {
 			if ((b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10) &&
-			    h->kind != H1_REQUEST)
+			    h->kind != H1_REQUEST && (!resp || h->status == 101))
 				continue;
 			h1relay_event(c, b, dname, acted++ ? NULL : &rep,
 			    (int)h->len, (int)n);
@@ -280,7 +314,7 @@ h1relay_forward_head(struct conn *c, struct side *from, const char *head,
 	if (out == NULL)
 		return -1;
 	n = h1relay_rewrite(c, head, h, dir, out, cap);
-	bufferevent_write(from->peer->bev, out, (size_t)n);
+	relay_emit(from->peer, out, (size_t)n);
 	free(out);
 	from->rx += h->len;
 	evbuffer_drain(bufferevent_get_input(from->bev), h->len);
@@ -352,7 +386,227 @@ h1relay_stop(struct conn *c)
 {
 	if (c->h1.hold_timer != NULL)
 		event_free(c->h1.hold_timer);
-	c->h1.hold_timer = NULL;
+	if (c->h1.after_timer != NULL)
+		event_free(c->h1.after_timer);
+	c->h1.hold_timer = c->h1.after_timer = NULL;
+}
+
+/* after-101 after=N: the connection lived N after the 101. */
+static void
+h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	struct evlog_rec r;
+	struct jsonw *j;
+
+	if (c->state == CONN_ST_CLOSED || b == NULL)
+		return;
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "timer", "after_101");
+	jsonw_u64(j, "after_ms", b->ms);
+	jsonw_str(j, "action", (b->flags & BHV_F_RESET) ? "rst" : "fin");
+	evlog_commit(&r);
+	behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+}
+
+/*
+ * after-101 http: the proxy never saw the upgrade and takes the client's
+ * next bytes for the next request; WebSocket frames are no request, so
+ * it answers 400 and closes (the 101 was already on its way).
+ */
+static void
+h1relay_not_a_request(struct conn *c, int err)
+{
+	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	struct evlog_rec r;
+	struct jsonw *j;
+	char page[4096];
+	ssize_t n;
+
+	n = h1pages_squid_400(page, sizeof(page), "proxysim", NULL);
+	if (n > 0)
+		relay_emit(&c->cli, page, (size_t)n);
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b != NULL ? b->kind : BHV_AFTER_101));
+	jsonw_str(j, "dir", "up");
+	jsonw_str(j, "action", "http");
+	jsonw_str(j, "error", err == 0 ? "head too large" : err == H1_E_MAX ?
+	    "no request starts so" : h1_strerror(err));
+	jsonw_u64(j, "offset", c->cli.rx);
+	jsonw_u64(j, "bytes", evbuffer_get_length(in));
+	jsonw_i64(j, "status", 400);
+	evlog_commit(&r);
+	c->cli.rx += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	behave_end(c, CONN_R_REJECTED, 0);
+}
+
+/*
+ * undeclared-body next: what followed a bodiless request head is taken
+ * for the next request. Bytes that cannot start one (hixie-76's key3)
+ * get the proxy's 400 and the flow ends; a request waits its turn.
+ */
+static void
+h1relay_next_request(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	struct h1_head *h;
+	struct evlog_rec r;
+	struct jsonw *j;
+	char *head, page[4096];
+	ssize_t n;
+	int rc;
+
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return;
+	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
+	free(h);
+	if (rc == 0 && !h1_may_start(head, evbuffer_get_length(in), H1_REQUEST))
+		rc = -H1_E_MAX;	/* cannot start a request: no need to wait */
+	if (rc >= 0)
+		return;	/* more to come, or a request: it waits its turn */
+	n = h1pages_squid_400(page, sizeof(page), "proxysim", NULL);
+	if (n > 0)
+		relay_emit(&c->cli, page, (size_t)n);
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(BHV_UNDECLARED_BODY));
+	jsonw_str(j, "dir", "up");
+	jsonw_str(j, "action", "next");
+	jsonw_str(j, "error", rc == -1000 ? "head too large" : rc == -H1_E_MAX ?
+	    "no request starts so" : h1_strerror(-rc));
+	jsonw_u64(j, "offset", c->cli.rx);
+	jsonw_u64(j, "bytes", evbuffer_get_length(in));
+	jsonw_i64(j, "status", 400);
+	evlog_commit(&r);
+	c->h1.holding = 0;
+	c->cli.rx += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	behave_end(c, CONN_R_REJECTED, 0);
+}
+
+/*
+ * undeclared-body dir=down: what the server sends after the 101 head,
+ * before the client speaks again (hixie-76's 16-byte answer), belongs
+ * to no message a proxy knows of: dropped, or parsed as the next
+ * response, which it is not: nginx's 502.
+ */
+static void
+h1relay_resp_extra(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->srv.bev);
+	size_t n = evbuffer_get_length(in);
+
+	if (n > 0 && !c->h1.resp_next) {
+		c->srv.rx += n;
+		c->bhv.dropped[1] += n;
+		evbuffer_drain(in, n);
+	} else if (n > 0) {
+		struct h1_head *h = malloc(sizeof(*h));
+		struct evlog_rec r;
+		struct jsonw *j;
+		char *head, page[2048];
+		ssize_t pn;
+		int rc;
+
+		if (h == NULL)
+			return;
+		rc = h1relay_head(&c->srv, H1_RESPONSE, h, &head);
+		free(h);
+		if (rc == 0 && !h1_may_start(head, n, H1_RESPONSE))
+			rc = -H1_E_MAX;	/* no response starts so */
+		if (rc == 0)
+			return;
+		if (rc > 0) {
+			/* A response after all: relayed as it comes. */
+			c->h1.resp_extra = 0;
+			relay_tunnel(c);
+			return;
+		}
+		pn = h1pages_nginx(page, sizeof(page), 502, NULL);
+		if (pn > 0)
+			relay_emit(&c->cli, page, (size_t)pn);
+		j = evlog_begin(&r, "behaviour", c->id);
+		jsonw_str(j, "name", bhv_name(BHV_UNDECLARED_BODY));
+		jsonw_str(j, "dir", "down");
+		jsonw_str(j, "action", "next");
+		jsonw_str(j, "error", rc == -1000 ? "head too large" :
+		    rc == -H1_E_MAX ? "no response starts so" : h1_strerror(-rc));
+		jsonw_u64(j, "offset", c->srv.rx);
+		jsonw_u64(j, "bytes", n);
+		jsonw_i64(j, "status", 502);
+		evlog_commit(&r);
+		c->srv.rx += n;
+		evbuffer_drain(in, n);
+		c->h1.resp_extra = 0;
+		behave_end(c, CONN_R_BAD_GATEWAY, 0);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_input(c->cli.bev)) > 0) {
+		c->h1.resp_extra = 0;
+		relay_tunnel(c);
+	}
+}
+
+/* What the proxy does after forwarding a 101; 0 if it just tunnels. */
+static int
+h1relay_after_101(struct conn *c, const struct behaviour *b)
+{
+	struct evlog_rec r;
+	struct jsonw *j;
+	const char *action = (b->flags & BHV_F_BUFFER) ? "buffer" :
+	    (b->flags & BHV_F_KEEP_HTTP) ? "http" :
+	    (b->flags & BHV_F_RESET) ? "rst" : "fin";
+
+	j = evlog_begin(&r, "behaviour", c->id);
+	jsonw_str(j, "name", bhv_name(b->kind));
+	jsonw_str(j, "dir", b->dir == BHV_DIR_UP ? "up" : b->dir ==
+	    BHV_DIR_DOWN ? "down" : "both");
+	jsonw_str(j, "action", action);
+	if (b->flags & BHV_F_BUFFER)
+		jsonw_u64(j, "bytes", b->bytes);
+	else if (b->flags & BHV_F_ON_DATA)
+		jsonw_str(j, "when", "first data");
+	else if (b->ms > 0)
+		jsonw_u64(j, "after_ms", b->ms);
+	else if (!(b->flags & BHV_F_KEEP_HTTP))
+		jsonw_u64(j, "held_back", evbuffer_get_length(
+		    bufferevent_get_input(c->srv.bev)));
+	evlog_commit(&r);
+	if (b->flags & BHV_F_BUFFER) {
+		if (b->dir & BHV_DIR_UP)
+			shape_hold(&c->srv, (size_t)b->bytes);
+		if (b->dir & BHV_DIR_DOWN)
+			shape_hold(&c->cli, (size_t)b->bytes);
+		return 0;
+	}
+	if (b->flags & BHV_F_KEEP_HTTP) {
+		/* The next request, then its response: the server's frames
+		 * wait unread meanwhile. */
+		c->h1.keep_http = 1;
+		c->h1.req_done = 0;
+		c->h1.resp_done = 0;
+		bufferevent_disable(c->srv.bev, EV_READ);
+		h1relay_client(c);
+		return 1;
+	}
+	if (b->flags & BHV_F_ON_DATA) {
+		c->h1.kill_on_data = 1;
+		return 0;
+	}
+	if (b->ms > 0) {
+		struct timeval tv = { b->ms / 1000, (b->ms % 1000) * 1000 };
+
+		c->h1.after_timer = evtimer_new(c->px->base,
+		    h1relay_after_expired, c);
+		if (c->h1.after_timer != NULL)
+			evtimer_add(c->h1.after_timer, &tv);
+		return 0;
+	}
+	behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+	return 1;
 }
 
 void
@@ -365,9 +619,20 @@ h1relay_client(struct conn *c)
 	int rc;
 	int64_t cl = 0;
 
+	if (c->h1.resp_extra) {
+		/* The client spoke: the server's bytes flow again. */
+		if (evbuffer_get_length(in) > 0) {
+			c->h1.resp_extra = 0;
+			relay_tunnel(c);
+		}
+		return;
+	}
 	if (c->h1.req_done) {
-		if (c->h1.holding)
+		if (c->h1.holding) {
+			if (c->h1.next_req)
+				h1relay_next_request(c);
 			return;	/* bytes wait in the input, bounded */
+		}
 		if (c->h1.dropping) {
 			size_t n = evbuffer_get_length(in);
 
@@ -382,17 +647,34 @@ h1relay_client(struct conn *c)
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return;
 	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
+	if (rc == 0 && c->h1.keep_http &&
+	    !h1_may_start(head, evbuffer_get_length(in), H1_REQUEST))
+		rc = -H1_E_MAX;	/* a frame, not a request: no need to wait */
 	if (rc == 0) {
 		free(h);
 		return;
 	}
 	if (rc < 0) {
 		free(h);
-		h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
+		if (c->h1.keep_http)
+			h1relay_not_a_request(c, rc == -1000 ? 0 : -rc);
+		else
+			h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
 		return;
 	}
+	if (c->rule_pending) {
+		/* A rule on Host or path decides now, before any behaviour. */
+		int hi = h1_header_find(h, head, "Host", 0);
+
+		conn_pick_profile(c, 1, hi >= 0 ? head + h->hdr[hi].value.off :
+		    NULL, hi >= 0 ? h->hdr[hi].value.len : 0,
+		    head + h->target.off, h->target.len);
+	}
 	c->h1.req_done = 1;
+	if (c->h1.keep_http)
+		bufferevent_enable(c->srv.bev, EV_READ);
 	c->h1.is_head = h->meth == H1_M_HEAD;
+	c->h1.cli_close = h1edit_wants_close(h, head) != 0;
 	if (h1relay_reject(c, head, h)) {
 		free(h);
 		return;
@@ -401,18 +683,19 @@ h1relay_client(struct conn *c)
 	if (h1_content_length(h, head, &cl) <= 0 && cl == 0 &&
 	    h1_transfer_coding(h, head) == H1_TE_NONE &&
 	    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_UP)) != NULL &&
-	    (b->flags & (BHV_F_DROP | BHV_F_HOLD))) {
+	    (b->flags & (BHV_F_DROP | BHV_F_HOLD | BHV_F_NEXT))) {
 		size_t extra = evbuffer_get_length(in) - h->len;
 		struct evlog_rec r;
 		struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
 
 		jsonw_str(j, "name", bhv_name(b->kind));
 		jsonw_str(j, "dir", "up");
-		jsonw_str(j, "action", (b->flags & BHV_F_DROP) ? "drop" : "hold");
+		jsonw_str(j, "action", (b->flags & BHV_F_DROP) ? "drop" :
+		    (b->flags & BHV_F_NEXT) ? "next" : "hold");
 		jsonw_u64(j, "offset", c->cli.rx + h->len);
 		jsonw_u64(j, "bytes_now", extra);
 		jsonw_str(j, "until", "the response head");
-		if (b->flags & BHV_F_HOLD)
+		if (b->flags & (BHV_F_HOLD | BHV_F_NEXT))
 			jsonw_u64(j, "timeout_ms", b->ms);
 		evlog_commit(&r);
 		if (b->flags & BHV_F_DROP)
@@ -424,6 +707,7 @@ h1relay_client(struct conn *c)
 			struct timeval tv = { b->ms / 1000, (b->ms % 1000) * 1000 };
 
 			c->h1.holding = 1;
+			c->h1.next_req = (b->flags & BHV_F_NEXT) != 0;
 			c->h1.hold_timer = evtimer_new(c->px->base,
 			    h1relay_hold_expired, c);
 			if (c->h1.hold_timer != NULL)
@@ -444,8 +728,12 @@ h1relay_server(struct conn *c)
 	const struct behaviour *b;
 	struct h1_head *h;
 	char *head;
-	int rc, status;
+	int rc, status, hybi;
 
+	if (c->h1.resp_extra && !c->bhv.ending) {
+		h1relay_resp_extra(c);
+		return;
+	}
 	if (c->h1.resp_done || !c->h1.req_done || c->bhv.ending)
 		return;
 	if ((h = malloc(sizeof(*h))) == NULL)
@@ -462,6 +750,9 @@ h1relay_server(struct conn *c)
 			return;
 		}
 		status = h->status;
+		/* Frames are RFC 6455's only after its 101 (not hixie's). */
+		hybi = status == 101 &&
+		    h1_header_find(h, head, "Sec-WebSocket-Accept", 0) >= 0;
 		if (h1relay_forward_head(c, &c->srv, head, h, BHV_DIR_DOWN) != 0)
 			break;
 		/* 100 Continue and friends: the final answer follows. */
@@ -472,21 +763,32 @@ h1relay_server(struct conn *c)
 		/* The answer came: what was held goes on (relay_tunnel). */
 		c->h1.holding = 0;
 		h1relay_stop(c);
+		if (hybi)
+			wsrelay_start(c);
 		if (status == 101 &&
-		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_DOWN)) != NULL) {
+		    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_DOWN)) != NULL &&
+		    (b->flags & (BHV_F_DROP | BHV_F_NEXT))) {
 			struct evlog_rec r;
 			struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
 
 			jsonw_str(j, "name", bhv_name(b->kind));
 			jsonw_str(j, "dir", "down");
-			jsonw_str(j, "action", (b->flags & BHV_F_RESET) ?
-			    "rst" : "fin");
-			jsonw_u64(j, "held_back", evbuffer_get_length(
+			jsonw_str(j, "action", (b->flags & BHV_F_DROP) ? "drop" :
+			    "next");
+			jsonw_u64(j, "offset", c->srv.rx);
+			jsonw_u64(j, "bytes_now", evbuffer_get_length(
 			    bufferevent_get_input(c->srv.bev)));
+			jsonw_str(j, "until", "the client's next bytes");
 			evlog_commit(&r);
-			behave_end(c, CONN_R_AFTER_101, (b->flags & BHV_F_RESET) != 0);
+			c->h1.resp_extra = 1;
+			c->h1.resp_next = (b->flags & BHV_F_NEXT) != 0;
+			h1relay_resp_extra(c);
 			break;
 		}
+		if (status == 101 && !c->h1.keep_http &&
+		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH)) != NULL &&
+		    h1relay_after_101(c, b))
+			break;
 		relay_tunnel(c);
 		break;
 	}

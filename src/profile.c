@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "profile.h"
 
 static const char *const bhv_names[BHV_MAX] = {
@@ -13,6 +14,10 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_RESET_AFTER] = "reset-after",
 	[BHV_LIMIT_DATA] = "limit-data",
 	[BHV_BLACKHOLE] = "blackhole",
+	[BHV_LATENCY] = "latency",
+	[BHV_BANDWIDTH] = "bandwidth",
+	[BHV_SLICER] = "slicer",
+	[BHV_SLOW_CLOSE] = "slow-close",
 	[BHV_STRIP_HOP] = "strip-hop-by-hop",
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
@@ -21,18 +26,36 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
 	[BHV_AFTER_101] = "after-101",
 	[BHV_UNDECLARED_BODY] = "undeclared-body",
+	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
+	[BHV_WS_FRAME] = "ws-frame",
+	[BHV_CONNECT_PORTS] = "connect-ports",
+	[BHV_PROXY_AUTH] = "proxy-auth",
+	[BHV_CONNECT_REPLY] = "connect-reply",
 	[BHV_TLS_RESET_HELLO] = "tls-reset-after-hello",
 	[BHV_TLS_STALL] = "tls-stall-after-server-hello",
 	[BHV_SNI_DENY] = "sni-deny",
 	[BHV_SNI_ALLOW] = "sni-allow",
 	[BHV_TLS_INTERCEPT] = "tls-intercept",
-	[BHV_WS_DROP_CONTROL] = "ws-drop-control",
 };
 
 int
 bhv_is_http(enum bhv_kind k)
 {
-	return k >= BHV_STRIP_HOP && k <= BHV_UNDECLARED_BODY;
+	switch (k) {
+	case BHV_STRIP_HOP:
+	case BHV_HTTP10:
+	case BHV_HDR_LOWER:
+	case BHV_CONN_MERGE:
+	case BHV_CNEONCTION:
+	case BHV_REJECT_UPGRADE:
+	case BHV_AFTER_101:
+	case BHV_UNDECLARED_BODY:
+	case BHV_WS_DROP_CONTROL:	/* they need the 101 */
+	case BHV_WS_FRAME:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int
@@ -79,7 +102,17 @@ profile_names(char *dst, size_t cap, const char *v, const char **err)
 	return 0;
 }
 
+int
+bhv_is_explicit(enum bhv_kind k)
+{
+	return k >= BHV_CONNECT_PORTS && k <= BHV_CONNECT_REPLY;
+}
+
+static int profile_page(struct behaviour *, const char *, const char **);
+
 static int profile_duration(const char *, uint32_t *);
+static int profile_size(const char *, uint64_t *);
+static int profile_copy(char *, size_t, const char *, const char **);
 
 static int
 profile_copy(char *dst, size_t cap, const char *v, const char **err)
@@ -160,6 +193,45 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 			return profile_flag(b, BHV_F_HOST_LAST, v, err) ? -1 : 1;
 		if (strcmp(k, "xff") == 0)
 			return profile_flag(b, BHV_F_XFF, v, err) ? -1 : 1;
+		if (strcmp(k, "normalize") == 0)
+			return profile_flag(b, BHV_F_NORMALIZE, v, err) ? -1 : 1;
+		if (strcmp(k, "refresh") == 0) {
+			if (strcmp(v, "squid") == 0)
+				b->flags |= BHV_F_SQUID_REFRESH;
+			else if (strcmp(v, "none") == 0)
+				b->flags &= ~BHV_F_SQUID_REFRESH;
+			else {
+				*err = "refresh is squid or none";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "names") == 0) {
+			if (strcmp(v, "squid") == 0)
+				b->flags |= BHV_F_SQUID_NAMES;
+			else if (strcmp(v, "as-sent") == 0)
+				b->flags &= ~BHV_F_SQUID_NAMES;
+			else {
+				*err = "names is squid or as-sent";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
+	case BHV_HTTP10:
+		if (strcmp(k, "normalize") == 0)
+			return profile_flag(b, BHV_F_NORMALIZE, v, err) ? -1 : 1;
+		if (strcmp(k, "style") == 0) {
+			if (strcmp(v, "nginx") == 0)
+				b->flags |= BHV_F_NGINX;
+			else if (strcmp(v, "rfc") == 0)
+				b->flags &= ~BHV_F_NGINX;
+			else {
+				*err = "style is rfc or nginx";
+				return -1;
+			}
+			return 1;
+		}
 		return 0;
 	case BHV_HDR_LOWER:
 		if (strcmp(k, "what") == 0) {
@@ -181,6 +253,72 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
 		}
 		return 0;
+	case BHV_WS_DROP_CONTROL:
+		if (strcmp(k, "what") == 0) {
+			char buf[64], *tok, *save = NULL;
+
+			if (strlen(v) >= sizeof(buf))
+				goto bad_ops;
+			strcpy(buf, v);
+			b->ops = 0;
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (strcmp(tok, "ping") == 0)
+					b->ops |= 1u << 0x9;
+				else if (strcmp(tok, "pong") == 0)
+					b->ops |= 1u << 0xa;
+				else if (strcmp(tok, "close") == 0)
+					b->ops |= 1u << 0x8;
+				else
+					goto bad_ops;
+			}
+			if (b->ops != 0)
+				return 1;
+bad_ops:
+			*err = "what is a list of ping, pong, close";
+			return -1;
+		}
+		return 0;
+	case BHV_WS_FRAME:
+		if (strcmp(k, "nth") == 0 || strcmp(k, "keep") == 0) {
+			uint64_t n;
+
+			if (profile_size(v, &n) != 0 || (k[0] == 'n' && n == 0)) {
+				*err = k[0] == 'n' ? "nth is a frame number from 1" :
+				    "keep is a byte count";
+				return -1;
+			}
+			if (k[0] == 'n')
+				b->nth = n;
+			else
+				b->keep = n;
+			return 1;
+		}
+		return 0;
+	case BHV_AFTER_101:
+		if (strcmp(k, "after") == 0) {
+			if (profile_duration(v, &b->ms) != 0 || b->ms == 0) {
+				*err = "after is a duration (5s, 500ms)";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "on") == 0) {
+			if (strcmp(v, "data") != 0) {
+				*err = "on takes data (the first byte after the 101)";
+				return -1;
+			}
+			b->flags |= BHV_F_ON_DATA;
+			return 1;
+		}
+		if (strcmp(k, "bytes") == 0) {
+			if (profile_size(v, &b->bytes) != 0 || b->bytes == 0) {
+				*err = "bytes is a byte count (16k, 1M)";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
 	case BHV_UNDECLARED_BODY:
 		if (strcmp(k, "timeout") == 0) {
 			if (profile_duration(v, &b->ms) != 0 || b->ms == 0) {
@@ -191,19 +329,8 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 		}
 		return 0;
 	case BHV_REJECT_UPGRADE:
-		if (strcmp(k, "page") == 0) {
-			if (strcmp(v, "squid") == 0)
-				b->page = BHV_PAGE_SQUID;
-			else if (strcmp(v, "haproxy") == 0)
-				b->page = BHV_PAGE_HAPROXY;
-			else if (strcmp(v, "plain") == 0)
-				b->page = BHV_PAGE_PLAIN;
-			else {
-				*err = "page is squid, haproxy or plain";
-				return -1;
-			}
-			return 1;
-		}
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
 		if (strcmp(k, "when") == 0) {
 			if (strcmp(v, "no-key") == 0)
 				b->flags |= BHV_F_NO_KEY_ONLY;
@@ -214,9 +341,70 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 			return 1;
 		}
 		return 0;
+	case BHV_CONNECT_PORTS:
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
+		return 0;
+	case BHV_PROXY_AUTH:
+		if (strcmp(k, "page") == 0)
+			return profile_page(b, v, err) ? -1 : 1;
+		if (strcmp(k, "realm") == 0) {
+			if (strchr(v, '"') != NULL || strchr(v, '\\') != NULL) {
+				*err = "realm cannot hold '\"' or '\\'";
+				return -1;
+			}
+			return profile_copy(b->realm, sizeof(b->realm), v, err) ?
+			    -1 : 1;
+		}
+		if (strcmp(k, "user") == 0) {
+			/* RFC 7617 2: a user-id cannot contain a colon. */
+			if (strchr(v, ':') != NULL || *v == '\0') {
+				*err = "user is not empty and has no ':'";
+				return -1;
+			}
+			return profile_copy(b->user, sizeof(b->user), v, err) ?
+			    -1 : 1;
+		}
+		if (strcmp(k, "password") == 0)
+			return profile_copy(b->pass, sizeof(b->pass), v, err) ?
+			    -1 : 1;
+		return 0;
+	case BHV_CONNECT_REPLY:
+		if (strcmp(k, "agent") == 0)
+			return profile_copy(b->agent, sizeof(b->agent), v, err) ?
+			    -1 : 1;
+		if (strcmp(k, "tunnel") == 0) {
+			if (strcmp(v, "opaque") == 0)
+				b->flags |= BHV_F_OPAQUE;
+			else if (strcmp(v, "inspect") == 0)
+				b->flags &= ~BHV_F_OPAQUE;
+			else {
+				*err = "tunnel is inspect or opaque";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
 	default:
 		return 0;
 	}
+}
+
+static int
+profile_page(struct behaviour *b, const char *v, const char **err)
+{
+	if (strcmp(v, "squid") == 0)
+		b->page = BHV_PAGE_SQUID;
+	else if (strcmp(v, "haproxy") == 0 && b->kind == BHV_REJECT_UPGRADE)
+		b->page = BHV_PAGE_HAPROXY;
+	else if (strcmp(v, "plain") == 0)
+		b->page = BHV_PAGE_PLAIN;
+	else {
+		*err = b->kind == BHV_REJECT_UPGRADE ?
+		    "page is squid, haproxy or plain" : "page is squid or plain";
+		return -1;
+	}
+	return 0;
 }
 
 const char *
@@ -274,6 +462,19 @@ profile_find(const struct profile_set *ps, const char *name)
 		if (strcmp(ps->p[i].name, name) == 0)
 			return &ps->p[i];
 	return NULL;
+}
+
+int
+profile_check_rules(const struct profile_set *ps, const struct rule **bad)
+{
+	size_t i;
+
+	for (i = 0; i < ps->rules.n; i++)
+		if (profile_find(ps, ps->rules.r[i].profile) == NULL) {
+			*bad = &ps->rules.r[i];
+			return -1;
+		}
+	return 0;
 }
 
 int
@@ -416,9 +617,23 @@ profile_kv(struct behaviour *b, const char *k, const char *v, const char **err)
 		return 0;
 	}
 	if (strcmp(k, "jitter") == 0 && (b->kind == BHV_IDLE_TIMEOUT ||
-	    b->kind == BHV_MAX_LIFETIME)) {
+	    b->kind == BHV_MAX_LIFETIME || b->kind == BHV_LATENCY)) {
 		if (profile_duration(v, &b->jitter_ms) != 0) {
 			*err = "jitter is a duration (500ms, 2s)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "delay") == 0) {
+		if (profile_duration(v, &b->ms) != 0) {
+			*err = "delay is a duration (1ms, 0)";
+			return -1;
+		}
+		return 0;
+	}
+	if (b->kind == BHV_SLICER && strcmp(k, "variation") == 0) {
+		if (profile_size(v, &b->variation) != 0) {
+			*err = "variation is a byte count";
 			return -1;
 		}
 		return 0;
@@ -489,8 +704,11 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	b.kind = (enum bhv_kind)i;
 	if (b.kind == BHV_STRIP_HOP || b.kind == BHV_HTTP10 ||
-	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY)
+	    b.kind == BHV_REJECT_UPGRADE || b.kind == BHV_UNDECLARED_BODY ||
+	    bhv_is_explicit(b.kind))
 		b.dir = BHV_DIR_UP;	/* they act on requests */
+	if (b.kind == BHV_PROXY_AUTH)
+		strcpy(b.realm, "proxysim");
 	if (b.kind == BHV_AFTER_101 || b.kind == BHV_TLS_STALL)
 		b.dir = BHV_DIR_DOWN;
 	if (b.kind == BHV_TLS_RESET_HELLO || b.kind == BHV_SNI_DENY ||
@@ -498,6 +716,10 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		b.dir = BHV_DIR_UP;
 	if (b.kind == BHV_REJECT_UPGRADE)
 		b.status = 403;
+	if (b.kind == BHV_WS_DROP_CONTROL)
+		b.ops = 1u << 0x9 | 1u << 0xa;	/* pings and pongs */
+	if (b.kind == BHV_WS_FRAME)
+		b.nth = 1;
 	if (b.kind == BHV_CNEONCTION)
 		strcpy(b.to, "Cneonction");
 	while ((tok = profile_word(&pos)) != NULL) {
@@ -516,8 +738,19 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		switch (b.kind) {
 		case BHV_IDLE_TIMEOUT:
 		case BHV_MAX_LIFETIME:
+		case BHV_LATENCY:
+		case BHV_SLOW_CLOSE:
 			if (profile_duration(tok, &b.ms) != 0 || b.ms == 0) {
 				*err = "expected a duration (60s, 500ms, 2m)";
+				return -1;
+			}
+			break;
+		case BHV_BANDWIDTH:
+		case BHV_SLICER:
+			if (profile_size(tok, &b.bytes) != 0 || b.bytes == 0) {
+				*err = b.kind == BHV_BANDWIDTH ?
+				    "expected bytes per second (1000, 64k, 1M)" :
+				    "expected a slice size in bytes (1, 512, 4k)";
 				return -1;
 			}
 			break;
@@ -539,8 +772,22 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 		case BHV_AFTER_101:
 			if (strcmp(tok, "reset") == 0)
 				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "buffer") == 0) {
+				b.flags |= BHV_F_BUFFER;
+				if (b.bytes == 0)
+					b.bytes = 16384;
+			} else if (strcmp(tok, "http") == 0)
+				b.flags |= BHV_F_KEEP_HTTP;
 			else if (strcmp(tok, "close") != 0) {
-				*err = "after-101 takes close or reset";
+				*err = "after-101 takes close, reset, buffer or http";
+				return -1;
+			}
+			break;
+		case BHV_WS_FRAME:
+			if (strcmp(tok, "truncate") == 0)
+				b.flags |= BHV_F_TRUNCATE;
+			else if (strcmp(tok, "drop") != 0) {
+				*err = "ws-frame takes drop or truncate";
 				return -1;
 			}
 			break;
@@ -556,8 +803,40 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				b.flags |= BHV_F_HOLD;
 				if (b.ms == 0)
 					b.ms = 60000;	/* nginx, HAProxy: 60 s */
+			} else if (strcmp(tok, "next") == 0) {
+				b.flags |= BHV_F_NEXT;
+				if (b.ms == 0)
+					b.ms = 60000;
 			} else if (strcmp(tok, "forward") != 0) {
-				*err = "undeclared-body takes forward, drop or hold";
+				*err = "undeclared-body takes forward, drop, hold or next";
+				return -1;
+			}
+			break;
+		case BHV_CONNECT_PORTS: {
+			struct portlist pl;
+
+			if (addr_parse_ports(tok, &pl, err) != 0 ||
+			    profile_copy(b.ports, sizeof(b.ports), tok, err) != 0)
+				return -1;
+			break;
+		}
+		case BHV_PROXY_AUTH:
+			if (strcmp(tok, "ntlm") == 0)
+				b.flags |= BHV_F_NTLM;
+			else if (strcmp(tok, "negotiate") == 0)
+				b.flags |= BHV_F_NEGOTIATE;
+			else if (strcmp(tok, "basic") != 0) {
+				*err = "proxy-auth takes basic, ntlm or negotiate";
+				return -1;
+			}
+			break;
+		case BHV_CONNECT_REPLY:
+			if (strcmp(tok, "http10") == 0)
+				b.flags |= BHV_F_HTTP10;
+			else if (strcmp(tok, "reset") == 0)
+				b.flags |= BHV_F_RESET;
+			else if (strcmp(tok, "http11") != 0) {
+				*err = "connect-reply takes http11, http10 or reset";
 				return -1;
 			}
 			break;
@@ -566,10 +845,34 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 			return -1;
 		}
 	}
-	if (!have_arg && (b.kind < BHV_BLACKHOLE || b.kind == BHV_AFTER_101 ||
-	    b.kind == BHV_UNDECLARED_BODY || b.kind == BHV_SNI_DENY ||
-	    b.kind == BHV_SNI_ALLOW)) {
+	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
+	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
+	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
+	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL &&
+	    b.kind != BHV_TLS_RESET_HELLO && b.kind != BHV_TLS_STALL &&
+	    b.kind != BHV_TLS_INTERCEPT) {
 		*err = "this behaviour needs a value";
+		return -1;
+	}
+	if (b.kind == BHV_AFTER_101 && ((b.flags & (BHV_F_BUFFER |
+	    BHV_F_KEEP_HTTP)) != 0) + ((b.flags & BHV_F_ON_DATA) != 0) +
+	    (b.ms != 0) > 1) {
+		*err = "after-101: after= and on=data go with close or reset";
+		return -1;
+	}
+	if (b.kind == BHV_UNDECLARED_BODY && b.dir != BHV_DIR_UP &&
+	    (b.dir != BHV_DIR_DOWN || (b.flags & BHV_F_HOLD))) {
+		*err = "undeclared-body: dir is up, or down (forward, drop, next)";
+		return -1;
+	}
+	if (b.kind == BHV_SLICER && b.variation >= b.bytes) {
+		*err = "slicer: variation must be smaller than the size";
+		return -1;
+	}
+	if (b.kind == BHV_PROXY_AUTH &&
+	    !(b.flags & (BHV_F_NTLM | BHV_F_NEGOTIATE)) &&
+	    (b.user[0] == '\0')) {
+		*err = "proxy-auth basic needs user= (and password=)";
 		return -1;
 	}
 	if (bhv_is_http(b.kind))

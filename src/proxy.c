@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -49,6 +51,21 @@ proxy_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
+proxy_accept_explicit_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct proxy *px = arg;
+
+	explicit_accept(px, fd, sa, salen);
+	if (px->nflows >= px->cfg.max_flows && !px->paused_limit) {
+		px->paused_limit = 1;
+		log_warnx("%u flows open (max-flows): pausing accept",
+		    px->nflows);
+		proxy_set_accepting(px);
+	}
+}
+
+static void
 proxy_accept_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct proxy *px = arg;
@@ -79,19 +96,22 @@ proxy_accept_error(struct evconnlistener *l, void *arg)
 
 static int
 proxy_add_listener(struct proxy *px, const struct sockaddr *sa,
-    socklen_t salen, int v6only, char *err, size_t errlen)
+    socklen_t salen, int v6only, int explicit, char *err, size_t errlen)
 {
 	struct evconnlistener *l;
 	char a[ADDR_STRLEN];
 	int fd;
 
-	fd = intercept_listen(px->mode, sa, salen, v6only);
+	/* The explicit proxy's socket is an ordinary one (never TPROXY). */
+	fd = intercept_listen(explicit ? INTERCEPT_REDIRECT : px->mode, sa,
+	    salen, v6only);
 	if (fd == -1) {
 		snprintf(err, errlen, "cannot listen on %s: %s",
 		    addr_format(sa, a, sizeof(a)), strerror(errno));
 		return -1;
 	}
-	l = evconnlistener_new(px->base, proxy_accept_cb, px,
+	l = evconnlistener_new(px->base, explicit ? proxy_accept_explicit_cb :
+	    proxy_accept_cb, px,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l == NULL) {
 		close(fd);
@@ -101,7 +121,46 @@ proxy_add_listener(struct proxy *px, const struct sockaddr *sa,
 	evconnlistener_set_error_cb(l, proxy_accept_error);
 	px->listeners[px->nlisteners++] = l;
 	log_info("listening on %s (%s)", addr_format(sa, a, sizeof(a)),
-	    intercept_mode_name(px->mode));
+	    explicit ? "explicit proxy" : intercept_mode_name(px->mode));
+	return 0;
+}
+
+static int
+proxy_addr_any(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+/*
+ * The explicit proxy's listener and its resolver: the system's
+ * nameservers if /etc/resolv.conf names any, and /etc/hosts (the lab has
+ * no DNS server). The wait for DNS is bounded by --connect-timeout.
+ */
+static int
+proxy_listen_explicit(struct proxy *px, char *err, size_t errlen)
+{
+	const struct sockaddr *sa = (struct sockaddr *)&px->cfg.explicit_addr;
+
+	if (proxy_add_listener(px, sa, px->cfg.explicit_len, 1, 1, err,
+	    errlen) != 0)
+		return -1;
+	if (proxy_addr_any(sa))
+		log_warnx("the explicit proxy listens on every address: "
+		    "anyone who reaches it can use it");
+	if ((px->dns = evdns_base_new(px->base, 0)) == NULL) {
+		snprintf(err, errlen, "cannot set up the resolver");
+		return -1;
+	}
+	if (evdns_base_resolv_conf_parse(px->dns, DNS_OPTION_NAMESERVERS |
+	    DNS_OPTION_MISC, "/etc/resolv.conf") != 0)
+		log_debug("no usable /etc/resolv.conf: /etc/hosts and "
+		    "addresses only");
+	if (evdns_base_load_hosts(px->dns, "/etc/hosts") != 0)
+		log_debug("cannot read /etc/hosts");
 	return 0;
 }
 
@@ -117,17 +176,21 @@ proxy_listen(struct proxy *px, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (px->cfg.explicit_on && proxy_listen_explicit(px, err, errlen) != 0)
+		return -1;
+	if (!settings_transparent(&px->cfg))
+		return 0;
 	if (!px->cfg.listen_any)
 		return proxy_add_listener(px, (struct sockaddr *)&px->cfg.listen,
-		    px->cfg.listen_len, 1, err, errlen);
+		    px->cfg.listen_len, 1, 0, err, errlen);
 	/* Separate v4 and v6 sockets: SO_ORIGINAL_DST wants a v4 socket. */
 	if (addr_parse_ip("0.0.0.0", px->listen_port, &ss, &len) != 0 ||
-	    proxy_add_listener(px, (struct sockaddr *)&ss, len, 1, err,
+	    proxy_add_listener(px, (struct sockaddr *)&ss, len, 1, 0, err,
 	    errlen) != 0)
 		return -1;
 	if (addr_parse_ip("::", px->listen_port, &ss, &len) != 0)
 		return -1;
-	if (proxy_add_listener(px, (struct sockaddr *)&ss, len, 1, err,
+	if (proxy_add_listener(px, (struct sockaddr *)&ss, len, 1, 0, err,
 	    errlen) != 0) {
 		/* A host without IPv6 still works for IPv4. */
 		if (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL) {
@@ -162,6 +225,9 @@ proxy_shutdown(struct proxy *px)
 	if (px->accept_retry != NULL)
 		event_free(px->accept_retry);
 	px->accept_retry = NULL;
+	if (px->dns != NULL)
+		evdns_base_free(px->dns, 1);	/* pending lookups fail now */
+	px->dns = NULL;
 }
 
 uint64_t

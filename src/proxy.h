@@ -13,13 +13,14 @@
 #include "settings.h"
 
 struct event_base;
+struct evdns_base;
 struct evconnlistener;
 struct event;
 struct conn;
 struct profile;
 struct profile_set;
 
-#define PROXY_MAX_LISTENERS	2
+#define PROXY_MAX_LISTENERS	3	/* v4, v6 and the explicit proxy */
 
 struct proxy {
 	struct event_base	*base;
@@ -32,6 +33,7 @@ struct proxy {
 	struct evconnlistener	*listeners[PROXY_MAX_LISTENERS];
 	size_t			 nlisteners;
 	struct event		*accept_retry;
+	struct evdns_base	*dns;		/* the explicit proxy's resolver */
 	int			 paused_limit;	/* at max-flows */
 	int			 paused_fds;	/* out of descriptors */
 	unsigned		 nflows;

@@ -18,10 +18,13 @@
 
 #include <event2/event.h>
 
+#include "capture.h"
 #include "cfgfile.h"
 #include "evlog.h"
 #include "fwrules.h"
 #include "log.h"
+#include "nfq.h"
+#include "pktbhv.h"
 #include "profile.h"
 #include "proxy.h"
 #include "tlsca.h"
@@ -40,20 +43,32 @@ usage(FILE *f)
 	fprintf(f,
 "Usage: proxysimd [OPTIONS]\n"
 "A transparent middlebox that relays (and, with a profile, misbehaves on)\n"
-"TCP flows redirected to it by iptables. Events go to the JSON log.\n"
+"TCP flows redirected to it by iptables, and optionally an explicit HTTP\n"
+"proxy (CONNECT, absolute-form GET). Events go to the JSON log.\n"
 "\n"
 "  -l, --listen [ADDR:]PORT  listen here (default %u on IPv4 and IPv6)\n"
+"  -x, --explicit [ADDR:]PORT  also an explicit proxy here (default address\n"
+"                            127.0.0.1); with -x and neither -l nor -r,\n"
+"                            only the explicit proxy listens\n"
 "  -r, --redirect IFACE      install capture rules for TCP arriving on IFACE\n"
 "                            (repeatable); removed again on exit\n"
 "      --ports LIST          ports to capture, e.g. 80,443,8000-8010\n"
 "                            (default " DEFAULT_PORTS ")\n"
 "      --tproxy              TPROXY mode: the server sees the client's address\n"
-"  -P, --profile NAME        misbehaviour profile (default " DEFAULT_PROFILE ")\n"
+"  -P, --profile NAME        misbehaviour profile (default " DEFAULT_PROFILE ");\n"
+"                            with -Q, a packet persona\n"
+"  -Q, --nfqueue NUM         packet mode: read netfilter queue NUM instead of\n"
+"                            relaying; -r installs NFQUEUE rules for flows\n"
+"                            forwarded from IFACE to the ports\n"
+"      --pkt-param KEY=VALUE a packet persona's parameter (repeatable): sni,\n"
+"                            pattern, mtu, drop, dup, delay, delay-ms\n"
 "      --list-profiles       list the profiles and exit (built in, the\n"
 "                            personas in $PROXYSIM_PROFILES or " PROFILEDIR ",\n"
 "                            and those of -c FILE)\n"
 "  -c, --config FILE         read settings from FILE (INI; see proxysimd(8))\n"
 "  -L, --log FILE            JSON event log ('-' is stdout, the default)\n"
+"  -w, --pcap FILE           capture file of every flow, both legs (pcap)\n"
+"      --pcap-dir DIR        one capture file per flow: DIR/flow-ID.pcap\n"
 "      --max-flows N         concurrent flows before accept pauses (%u)\n"
 "      --connect-timeout S   upstream connect timeout in seconds (%u)\n"
 "      --buffer-size BYTES   bound on buffered bytes per direction (%u)\n"
@@ -110,6 +125,8 @@ enum {
 	OPT_UPSTREAM_CAFILE,
 	OPT_UPSTREAM_INSECURE,
 	OPT_KEYLOG,
+	OPT_PCAP_DIR,
+	OPT_PKT_PARAM,
 };
 
 static int list_profiles;
@@ -117,12 +134,19 @@ static int seed_given;
 static uint64_t seed;
 static const char *make_ca;
 static struct tlsca_opts tls_opts;
+static const char *pcap_file, *pcap_dir;
+static int nfq_mode;
+static unsigned nfq_num;
+static const char *pkt_params[32];
+static size_t npkt_params;
+static struct pktbhv_conf pkt_conf;
 
 static void
 parse_args(int argc, char **argv, struct settings *s)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "explicit", required_argument, NULL, 'x' },
 		{ "redirect", required_argument, NULL, 'r' },
 		{ "ports", required_argument, NULL, OPT_PORTS },
 		{ "tproxy", no_argument, NULL, OPT_TPROXY },
@@ -130,6 +154,10 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 		{ "config", required_argument, NULL, 'c' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "pcap", required_argument, NULL, 'w' },
+		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
+		{ "nfqueue", required_argument, NULL, 'Q' },
+		{ "pkt-param", required_argument, NULL, OPT_PKT_PARAM },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
@@ -153,7 +181,7 @@ parse_args(int argc, char **argv, struct settings *s)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":l:r:P:c:L:dvqhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":l:x:r:P:c:L:w:Q:dvqhV", longopts,
 	    NULL)) != -1) {
 		char shortopt[3] = { '-', (char)optopt, '\0' };
 		const char *last = optind > 0 && optind <= argc ?
@@ -166,6 +194,11 @@ parse_args(int argc, char **argv, struct settings *s)
 			if (settings_set_listen(s, optarg, &why) != 0)
 				usage_error("--listen", optarg, why);
 			s->set |= SET_LISTEN;
+			break;
+		case 'x':
+			if (settings_set_explicit(s, optarg, &why) != 0)
+				usage_error("--explicit", optarg, why);
+			s->set |= SET_EXPLICIT;
 			break;
 		case 'r':
 			if (settings_add_iface(s, optarg, &why) != 0)
@@ -199,6 +232,24 @@ parse_args(int argc, char **argv, struct settings *s)
 				usage_error("--log", optarg, "path too long");
 			strcpy(s->log, strcmp(optarg, "-") == 0 ? "" : optarg);
 			s->set |= SET_LOG;
+			break;
+		case 'w':
+			pcap_file = optarg;
+			break;
+		case OPT_PCAP_DIR:
+			pcap_dir = optarg;
+			break;
+		case 'Q':
+			if (settings_set_uint(&nfq_num, optarg, 0, 65535,
+			    &why) != 0)
+				usage_error("--nfqueue", optarg, why);
+			nfq_mode = 1;
+			break;
+		case OPT_PKT_PARAM:
+			if (npkt_params == nitems(pkt_params))
+				usage_error("--pkt-param", optarg,
+				    "too many");
+			pkt_params[npkt_params++] = optarg;
 			break;
 		case OPT_MAX_FLOWS:
 			if (settings_set_uint(&s->max_flows, optarg, 1, 1000000,
@@ -329,6 +380,7 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
     size_t errlen)
 {
 	struct profile_set *ps;
+	const struct rule *bad;
 
 	*psp = NULL;
 	*out = cli;
@@ -342,9 +394,33 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 		profile_set_unref(ps);
 		return -1;
 	}
-	if (profile_find(ps, out->profile) == NULL) {
+	if (nfq_mode) {
+		size_t i;
+		const char *why;
+
+		if (pktbhv_find(out->profile, &pkt_conf) != 0) {
+			snprintf(err, errlen, "packet persona '%s' is not "
+			    "defined (proxysimd --list-profiles)", out->profile);
+			profile_set_unref(ps);
+			return -1;
+		}
+		for (i = 0; i < npkt_params; i++)
+			if (pktbhv_set_param(&pkt_conf, pkt_params[i],
+			    &why) != 0) {
+				snprintf(err, errlen, "--pkt-param '%s': %s",
+				    pkt_params[i], why);
+				profile_set_unref(ps);
+				return -1;
+			}
+	} else if (profile_find(ps, out->profile) == NULL) {
 		snprintf(err, errlen, "profile '%s' is not defined "
 		    "(proxysimd --list-profiles)", out->profile);
+		profile_set_unref(ps);
+		return -1;
+	}
+	if (profile_check_rules(ps, &bad) != 0) {
+		snprintf(err, errlen, "%s: rule: profile '%s' is not defined "
+		    "(proxysimd --list-profiles)", bad->origin, bad->profile);
 		profile_set_unref(ps);
 		return -1;
 	}
@@ -353,17 +429,22 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 }
 
 static void
-remove_rules(void)
+remove_rules(int last_try)
 {
 	int n;
 
 	if (!rules_installed)
 		return;
-	rules_installed = 0;
 	n = fwrules_remove(rules_tag, px.cfg.tproxy);
-	if (n < 0)
-		log_warnx("could not list the capture rules to remove them");
-	else
+	if (n < 0) {
+		/* Out of descriptors, say: listing needs a pipe. The flows'
+		 * sockets are closed before the last try. */
+		if (last_try)
+			log_warnx("could not list the capture rules to remove "
+			    "them (proxysimd --cleanup removes them)");
+		return;
+	}
+	rules_installed = 0;
 		log_info("removed %d capture rule%s (%s)", n, n == 1 ? "" : "s",
 		    rules_tag);
 }
@@ -395,9 +476,17 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	    next.nifaces != px.cfg.nifaces || next.tproxy != px.cfg.tproxy ||
 	    memcmp(&next.ports, &px.cfg.ports, sizeof(next.ports)) != 0 ||
 	    memcmp(next.ifaces, px.cfg.ifaces, sizeof(next.ifaces)) != 0 ||
-	    next.mark != px.cfg.mark)
-		log_warnx("reload: listen, redirect, ports, tproxy and mark "
-		    "take effect only on restart");
+	    next.mark != px.cfg.mark || next.explicit_on != px.cfg.explicit_on ||
+	    memcmp(&next.explicit_addr, &px.cfg.explicit_addr,
+	    sizeof(next.explicit_addr)) != 0)
+		log_warnx("reload: listen, explicit, redirect, ports, tproxy "
+		    "and mark take effect only on restart");
+	if (nfq_mode) {
+		/* The packet persona is fixed at start. */
+		profile_set_unref(ps);
+		log_info("configuration reloaded (packet mode: event log only)");
+		return;
+	}
 	px.cfg.max_flows = next.max_flows;
 	px.cfg.connect_timeout_ms = next.connect_timeout_ms;
 	px.cfg.buffer_size = next.buffer_size;
@@ -422,8 +511,19 @@ log_daemon_event(const char *event)
 
 	j = evlog_begin(&r, event, 0);
 	jsonw_str(j, "version", PACKAGE_VERSION);
-	jsonw_str(j, "mode", intercept_mode_name(px.mode));
-	jsonw_str(j, "profile", px.profile->name);
+	jsonw_str(j, "mode", nfq_mode ? "nfqueue" :
+	    intercept_mode_name(px.mode));
+	if (px.cfg.explicit_on) {
+		char a[ADDR_STRLEN];
+
+		jsonw_str(j, "explicit", addr_format(
+		    (struct sockaddr *)&px.cfg.explicit_addr, a, sizeof(a)));
+		jsonw_bool(j, "transparent", settings_transparent(&px.cfg));
+	}
+	jsonw_str(j, "profile", nfq_mode ? pktbhv_name(pkt_conf.kind) :
+	    px.profile->name);
+	if (nfq_mode)
+		jsonw_u64(j, "queue", nfq_num);
 	if (rules_installed)
 		jsonw_str(j, "rules", rules_tag);
 	if (strcmp(event, "stop") == 0)
@@ -456,13 +556,19 @@ main(int argc, char **argv)
 		for (i = 0; i < px.profiles->n; i++)
 			printf("%-24s %s\n", px.profiles->p[i].name,
 			    px.profiles->p[i].summary);
+		for (i = 0; i < PKTBHV_MAX; i++)
+			printf("%-24s [-Q] %s\n", pktbhv_name(i),
+			    pktbhv_summary(i));
 		return 0;
 	}
 
 	if (cli.cleanup) {
 		/* -r: that instance's rules; -l alone: every interface's on
 		 * that port; neither: every proxysim rule. */
-		if (px.cfg.nifaces > 0 || (cli.set & SET_LISTEN))
+		if (nfq_mode && px.cfg.nifaces > 0)
+			fwrules_tag_nfq(&px.cfg, nfq_num, rules_tag,
+			    sizeof(rules_tag));
+		else if (px.cfg.nifaces > 0 || (cli.set & SET_LISTEN))
 			fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
 		n = fwrules_remove(rules_tag[0] != '\0' ? rules_tag : NULL, 1);
 		if (n < 0)
@@ -470,12 +576,15 @@ main(int argc, char **argv)
 		printf("removed %d rule%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
+	if (nfq_mode && px.cfg.tproxy)
+		usage_error("--tproxy", NULL, "not with --nfqueue (no relay)");
 	if (px.cfg.tproxy && px.cfg.mark == 1)
 		usage_error("--mark", "1", "the TPROXY rules use mark 1");
 	if (cli.detach && px.cfg.log[0] == '\0')
 		usage_error(NULL, NULL, "--detach needs --log FILE");
 
-	px.profile = profile_find(px.profiles, px.cfg.profile);
+	px.profile = profile_find(px.profiles, nfq_mode ? DEFAULT_PROFILE :
+	    px.cfg.profile);
 	if (tls_opts.ca_dir != NULL) {
 		if (tlsca_init(&tls_opts, err, sizeof(err)) != 0)
 			fatalx(EXIT_USAGE, "--ca: %s", err);
@@ -499,9 +608,15 @@ main(int argc, char **argv)
 
 	if (evlog_open(px.cfg.log) != 0)
 		fatal(EXIT_RUNTIME, "cannot open event log %s", px.cfg.log);
+	if (capture_init(pcap_file, pcap_dir, err, sizeof(err)) != 0)
+		fatalx(EXIT_RUNTIME, "capture: %s", err);
 	if ((px.base = event_base_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "cannot create the event loop");
-	if (proxy_listen(&px, err, sizeof(err)) != 0)
+	if (nfq_mode) {
+		px.mode = INTERCEPT_REDIRECT;
+		if (nfq_start(&px, nfq_num, &pkt_conf, err, sizeof(err)) != 0)
+			fatalx(EXIT_RUNTIME, "%s", err);
+	} else if (proxy_listen(&px, err, sizeof(err)) != 0)
 		fatalx(EXIT_RUNTIME, "%s", err);
 
 	sigs[0] = evsignal_new(px.base, SIGINT, on_stop, NULL);
@@ -515,9 +630,15 @@ main(int argc, char **argv)
 
 	/* Signals first: a SIGTERM during the install still removes. */
 	if (px.cfg.nifaces > 0) {
-		fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
+		if (nfq_mode)
+			fwrules_tag_nfq(&px.cfg, nfq_num, rules_tag,
+			    sizeof(rules_tag));
+		else
+			fwrules_tag(&px.cfg, rules_tag, sizeof(rules_tag));
 		rules_installed = 1;
-		if (fwrules_install(&px.cfg, err, sizeof(err)) != 0) {
+		if ((nfq_mode ? fwrules_install_nfq(&px.cfg, nfq_num, err,
+		    sizeof(err)) : fwrules_install(&px.cfg, err,
+		    sizeof(err))) != 0) {
 			rules_installed = 0;
 			fatalx(EXIT_RUNTIME, "installing capture rules: %s", err);
 		}
@@ -526,7 +647,7 @@ main(int argc, char **argv)
 
 	if (cli.detach) {
 		if (daemon(0, 0) != 0) {
-			remove_rules();
+			remove_rules(1);
 			fatal(EXIT_RUNTIME, "daemon");
 		}
 		log_to_syslog();
@@ -537,10 +658,14 @@ main(int argc, char **argv)
 	if (event_base_dispatch(px.base) == -1)
 		log_warnx("event loop failed");
 
+	/* First, so that no new flow meets a daemon that is going. */
+	remove_rules(0);
+	nfq_stop();
 	proxy_shutdown(&px);
 	/* The deferred frees of the flows just closed. */
 	event_base_loop(px.base, EVLOOP_NONBLOCK);
-	remove_rules();
+	remove_rules(1);
+	capture_shutdown();
 	log_daemon_event("stop");
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "capture.h"
 #include "conn.h"
 #include "escape.h"
 #include "evlog.h"
@@ -104,6 +105,11 @@ relay_shut(struct side *s)
 
 	if (s->shut)
 		return;
+	if (shape_holds_fin(s)) {
+		/* relay_shape_drained() comes back when it may go. */
+		s->shut_pending = 1;
+		return;
+	}
 	/* TLS: close_notify after the last plaintext, then the FIN. */
 	if (s->tls)
 		tlsflow_close_notify(s);
@@ -119,6 +125,8 @@ relay_shut(struct side *s)
 	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 		log_debug("flow %llu: shutdown %s: %s",
 		    (unsigned long long)s->conn->id, s->name, strerror(errno));
+	if (s->conn->cap != NULL)
+		capture_shut(s);
 }
 
 static void
@@ -152,8 +160,7 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 	    c->sniff_len == 0 && c->cli.rx == 0)
 		/* The server spoke first: nothing to sniff. */
 		relay_classify(c, 1);
-	if ((c->tls != NULL || c->h1.resp_done) &&
-	    (len = tlsflow_pump(s, in, len)) == 0)
+	if (c->tls != NULL && (len = tlsflow_pump(s, in, len)) == 0)
 		return;	/* held for the ClientHello, or swallowed */
 	admit = behave_admit(c, s, len);
 	if (admit == SIZE_MAX) {
@@ -162,7 +169,17 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		evbuffer_drain(in, len);
 		return;
 	}
-	if (admit == len && len == evbuffer_get_length(in) &&
+	if (c->wsf[s == &c->srv] != NULL) {
+		/* Frame-aware behaviours (wsrelay.c), then relay_emit. */
+		s->rx += admit;
+		wsrelay_pump(s, in, admit);
+		admit = len = 0;
+	} else if (shape_on(s->peer)) {
+		/* Timing behaviours release the bytes (shape.c). */
+		s->rx += admit;
+		shape_push(s->peer, in, admit);
+		admit = len = 0;
+	} else if (admit == len && len == evbuffer_get_length(in) &&
 	    evbuffer_get_length(out) == 0 && !s->peer->tls &&
 	    c->state == CONN_ST_TUNNEL && !c->bhv.end_pending &&
 	    !s->peer->shut && !s->peer->shut_pending) {
@@ -183,6 +200,8 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 			    (struct iovec *)v, nv);
 		} while (w == -1 && errno == EINTR);
 		if (w > 0) {
+			if (c->cap != NULL)
+				capture_tx(s->peer, in, (size_t)w);
 			s->rx += (size_t)w;
 			evbuffer_drain(in, (size_t)w);
 			len -= (size_t)w;
@@ -193,14 +212,15 @@ relay_pump_from(struct side *s, struct evbuffer *in)
 		s->rx += admit;
 		if (admit > 0)
 			evbuffer_remove_buffer(in, out, admit);
-	} else {
+	} else if (len > 0) {
 		s->rx += len;
 		evbuffer_add_buffer(out, in);
 	}
 	behave_after_pump(c);
 	if (c->state == CONN_ST_CLOSED)
 		return;
-	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
+	if (evbuffer_get_length(out) + shape_queued(s->peer) >= c->bufmax &&
+	    !s->paused) {
 		/* Backpressure: stop reading until the peer drains to half. */
 		s->paused = 1;
 		bufferevent_disable(s->bev, EV_READ);
@@ -240,7 +260,7 @@ relay_top_up(struct side *s)
 	if (tmp == NULL && (tmp = evbuffer_new()) == NULL)
 		return;
 	for (rounds = 0; rounds < 4; rounds++) {
-		have = evbuffer_get_length(out);
+		have = evbuffer_get_length(out) + shape_queued(s->peer);
 		if (c->state != CONN_ST_TUNNEL || s->eof || s->paused ||
 		    c->bhv.ending || have >= c->bufmax || tlsflow_holding(c) ||
 		    s->tls)
@@ -257,6 +277,8 @@ relay_top_up(struct side *s)
 				    BEV_EVENT_ERROR, s);
 			return;
 		}
+		if (c->cap != NULL)
+			capture_rx(s, buf, (size_t)n);
 		if (evbuffer_add(tmp, buf, (size_t)n) != 0) {
 			/* Out of memory: this flow cannot keep its bytes. */
 			conn_close(c, s == &c->cli ? CONN_R_CLIENT_ERROR :
@@ -272,8 +294,35 @@ relay_top_up(struct side *s)
 }
 
 void
+relay_emit(struct side *to, const void *p, size_t len)
+{
+	if (shape_on(to))
+		shape_push_bytes(to, p, len);
+	else
+		bufferevent_write(to->bev, p, len);
+}
+
+void
+relay_shape_drained(struct side *to)
+{
+	struct conn *c = to->conn;
+
+	if (c->bhv.ending) {
+		behave_drained(c);
+		return;
+	}
+	if (to->shut_pending) {
+		relay_shut(to);
+		relay_check_done(c);
+	}
+}
+
+void
 relay_tunnel(struct conn *c)
 {
+	/* Not HTTP, or no head: a rule on Host or path cannot match. */
+	if (c->rule_pending)
+		conn_pick_profile(c, 0, NULL, 0, NULL, 0);
 	conn_set_state(c, CONN_ST_TUNNEL);
 	relay_pump(&c->cli);
 	relay_pump(&c->srv);
@@ -323,6 +372,7 @@ relay_readcb(struct bufferevent *bev, void *arg)
 		break;
 	}
 	case CONN_ST_INIT:
+	case CONN_ST_PROXY_HEAD:	/* explicit.c has its own callbacks */
 	case CONN_ST_CLOSED:
 	case CONN_ST_MAX:
 		break;
@@ -361,7 +411,9 @@ relay_connected(struct conn *c)
 {
 	conn_upstream_connected(c);
 	bufferevent_enable(c->srv.bev, EV_READ);
-	if (!c->prof->needs_sniff) {
+	if (c->xp != NULL && explicit_connected(c))
+		return;
+	if (!c->prof->needs_sniff && !c->rule_pending) {
 		relay_tunnel(c);
 		return;
 	}
@@ -395,12 +447,10 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 			err = 0;	/* errno says nothing about TLS */
 		}
 		if (c->state == CONN_ST_CONNECTING && s == &c->srv) {
-			/* A transparent proxy has no channel for an error
-			 * page: the client gets a reset. */
-			conn_close(c, err == ECONNREFUSED ?
+			/* A reset, or the explicit proxy's error page. */
+			conn_connect_failed(c, err == ECONNREFUSED ?
 			    CONN_R_CONNECT_REFUSED : err == ETIMEDOUT ?
-			    CONN_R_CONNECT_TIMEOUT : CONN_R_CONNECT_ERROR, err,
-			    1, 0);
+			    CONN_R_CONNECT_TIMEOUT : CONN_R_CONNECT_ERROR, err);
 			return;
 		}
 		if (err == ECONNRESET || err == EPIPE)
@@ -414,6 +464,8 @@ relay_eventcb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF) {
 		s->eof = 1;
+		if (c->cap != NULL)
+			capture_eof(s);
 		/* Anything still in the input goes first. */
 		relay_readcb(bev, s);
 		if (c->state == CONN_ST_CLOSED)

@@ -35,7 +35,38 @@ settings_set_listen(struct settings *s, const char *v, const char **err)
 		return -1;
 	/* "PORT" alone listens on both families. */
 	s->listen_any = strchr(v, ':') == NULL;
+	s->listen_given = 1;
 	return 0;
+}
+
+int
+settings_set_explicit(struct settings *s, const char *v, const char **err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (addr_parse_listen(v, 0, &ss, &len, err) != 0)
+		return -1;
+	if (addr_port((struct sockaddr *)&ss) == 0) {
+		*err = "the explicit proxy needs a port";
+		return -1;
+	}
+	/* Never an open proxy by accident: loopback unless told. */
+	if (strchr(v, ':') == NULL && addr_parse_ip("127.0.0.1",
+	    addr_port((struct sockaddr *)&ss), &ss, &len) != 0) {
+		*err = "bad port";
+		return -1;
+	}
+	s->explicit_addr = ss;
+	s->explicit_len = len;
+	s->explicit_on = 1;
+	return 0;
+}
+
+int
+settings_transparent(const struct settings *s)
+{
+	return !s->explicit_on || s->listen_given || s->nifaces > 0;
 }
 
 int

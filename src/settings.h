@@ -36,6 +36,7 @@
 #define SET_CONNECT_TO	0x0080
 #define SET_BUFFER	0x0100
 #define SET_MARK	0x0200
+#define SET_EXPLICIT	0x0400
 
 struct settings {
 	unsigned		 set;		/* SET_* given on the command line */
@@ -56,6 +57,10 @@ struct settings {
 	unsigned		 connect_timeout_ms;
 	size_t			 buffer_size;
 	uint32_t		 mark;
+	int			 listen_given;	/* -l or listen= was given */
+	int			 explicit_on;	/* an explicit proxy listener */
+	struct sockaddr_storage	 explicit_addr;	/* 127.0.0.1 unless given */
+	socklen_t		 explicit_len;
 };
 
 void	settings_defaults(struct settings *) NONNULL(1);
@@ -63,6 +68,11 @@ void	settings_defaults(struct settings *) NONNULL(1);
 /* Setters shared by the command line and the file: 0, or -1 and *err. */
 int	settings_set_listen(struct settings *, const char *, const char **)
 	    NONNULL(1, 2, 3) WUNRES;
+/* "[ADDR:]PORT" of the explicit proxy; no address means 127.0.0.1. */
+int	settings_set_explicit(struct settings *, const char *, const char **)
+	    NONNULL(1, 2, 3) WUNRES;
+/* Is there a transparent listener: -l, -r, or no explicit one? */
+int	settings_transparent(const struct settings *) NONNULL(1);
 int	settings_add_iface(struct settings *, const char *, const char **)
 	    NONNULL(1, 2, 3) WUNRES;
 int	settings_set_ports(struct settings *, const char *, const char **)

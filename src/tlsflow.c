@@ -7,8 +7,8 @@
  * after the server's first record (its ServerHello), and interception:
  * both sides become OpenSSL filters (leaf from tlsca.c toward the
  * client, a verified connection toward the server) and the plaintext
- * starts over in SNIFF, so the HTTP behaviours apply inside. Also the
- * WebSocket frame filter after a 101 (ws-drop-control), plain or not.
+ * starts over in SNIFF, so the HTTP behaviours (and the frame-aware
+ * ones, wsrelay.c) apply inside.
  */
 #include "config.h"
 
@@ -32,16 +32,6 @@
 #include "proxy.h"
 #include "tlsca.h"
 #include "tlshello.h"
-#include "ws.h"
-
-/* The WebSocket frame filter of one direction. */
-struct tlsflow_ws {
-	unsigned char	 hdr[WS_HDR_MAX];
-	size_t		 hdrlen;	/* header bytes gathered */
-	uint64_t	 left;		/* payload bytes left in this frame */
-	int		 dropping;	/* this frame is dropped */
-	int		 broken;	/* unparsable: relayed as is from here */
-};
 
 /* Wire bytes gathered at most: the largest hello, in records as small
  * as real stacks split it; past that it is relayed as "incomplete". */
@@ -64,7 +54,6 @@ struct tlsflow {
 	bufferevent_data_cb	 u_read[2], u_write[2];
 	bufferevent_event_cb	 u_event[2];
 	void			*u_arg[2];
-	struct tlsflow_ws	 ws[2];		/* up, down */
 };
 
 /* Armed behaviour of kind k, or NULL. */
@@ -364,132 +353,11 @@ tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 	return (size_t)(t->srv_first_end - off);
 }
 
-/* A frame header at the start of `in`, after the `hdrlen` bytes already
- * gathered: 1 parsed (its bytes consumed: dropped or relayed), 0 more
- * bytes needed (what there was is gathered), -1 not a frame. */
-static int
-tlsflow_ws_header(struct side *s, struct tlsflow_ws *w, struct evbuffer *in,
-    size_t *len, struct evbuffer *out)
-{
-	struct conn *c = s->conn;
-	int up = s == &c->cli;
-	unsigned char tmp[WS_HDR_MAX];
-	size_t have = w->hdrlen, n = WS_HDR_MAX - have;
-	struct ws_frame f;
-	struct evlog_rec r;
-	struct jsonw *j;
-	int rc;
-
-	if (n > *len)
-		n = *len;
-	memcpy(tmp, w->hdr, have);
-	evbuffer_copyout(in, tmp + have, n);
-	rc = ws_frame_parse(tmp, have + n, (up ? WS_F_MASKED : WS_F_UNMASKED) |
-	    WS_F_RSV1 | WS_F_RSV2 | WS_F_RSV3, (uint64_t)1 << 62, &f);
-	if (rc == 0) {
-		memcpy(w->hdr, tmp, have + n);
-		w->hdrlen = have + n;
-		s->rx += n;
-		*len -= n;
-		evbuffer_drain(in, n);
-		return 0;
-	}
-	if (rc < 0) {
-		/* Not RFC 6455 framing: hand back what was gathered. */
-		evbuffer_add(out, w->hdr, have);
-		w->hdrlen = 0;
-		return -1;
-	}
-	w->dropping = f.opcode >= WS_OP_CLOSE;
-	if (w->dropping) {
-		j = evlog_begin(&r, "behaviour", c->id);
-		jsonw_str(j, "name", bhv_name(BHV_WS_DROP_CONTROL));
-		jsonw_str(j, "dir", up ? "up" : "down");
-		jsonw_str(j, "opcode", f.opcode == WS_OP_CLOSE ? "close" :
-		    f.opcode == WS_OP_PING ? "ping" : f.opcode == WS_OP_PONG ?
-		    "pong" : "control");
-		jsonw_u64(j, "payload", f.len);
-		jsonw_str(j, "action", "drop");
-		evlog_commit(&r);
-		c->bhv.dropped[!up] += f.hdrlen + f.len;
-	} else
-		evbuffer_add(out, w->hdr, have);
-	/* The rest of the header comes from `in`. */
-	n = f.hdrlen - have;
-	if (w->dropping)
-		evbuffer_drain(in, n);
-	else
-		evbuffer_remove_buffer(in, out, n);
-	s->rx += n;
-	*len -= n;
-	w->hdrlen = 0;
-	w->left = f.len;
-	return 1;
-}
-
-/*
- * ws-drop-control after a 101: relays the frames of `in`, leaving out
- * ping, pong and close frames (ws.c finds the boundaries). It pumps by
- * itself, since dropped frames sit between relayed ones.
- */
-static void
-tlsflow_ws_filter(struct side *s, struct evbuffer *in, size_t len)
-{
-	struct conn *c = s->conn;
-	struct tlsflow_ws *w = &c->tls->ws[s != &c->cli];
-	struct evbuffer *out = bufferevent_get_output(s->peer->bev);
-	size_t n;
-
-	while (len > 0 && !w->broken) {
-		if (w->left == 0) {
-			int rc = tlsflow_ws_header(s, w, in, &len, out);
-
-			if (rc == 0)
-				return;
-			if (rc < 0)
-				w->broken = 1;
-			continue;
-		}
-		n = w->left < len ? (size_t)w->left : len;
-		if (w->dropping)
-			evbuffer_drain(in, n);
-		else
-			evbuffer_remove_buffer(in, out, n);
-		s->rx += n;
-		len -= n;
-		w->left -= n;
-	}
-	if (w->broken && len > 0) {
-		s->rx += len;
-		evbuffer_remove_buffer(in, out, len);
-	}
-	if (evbuffer_get_length(out) >= c->bufmax && !s->paused) {
-		/* Backpressure, as relay_pump_from does. */
-		s->paused = 1;
-		bufferevent_disable(s->bev, EV_READ);
-		bufferevent_setwatermark(s->peer->bev, EV_WRITE, c->bufmax / 2, 0);
-	}
-}
-
 size_t
 tlsflow_pump(struct side *s, struct evbuffer *in, size_t len)
 {
 	struct conn *c = s->conn;
-	const struct behaviour *b;
 
-	if (c->h1.resp_done && c->state == CONN_ST_TUNNEL &&
-	    (b = tlsflow_find(c, BHV_WS_DROP_CONTROL)) != NULL &&
-	    (b->dir & (s == &c->cli ? BHV_DIR_UP : BHV_DIR_DOWN))) {
-		if (c->tls == NULL) {
-			/* A plain flow: only the frame filter's state. */
-			if ((c->tls = calloc(1, sizeof(*c->tls))) == NULL)
-				return len;
-			c->tls->decided = 1;
-			c->tls->pass_up_to = UINT64_MAX;
-		}
-		tlsflow_ws_filter(s, in, len);
-		return 0;
-	}
 	if (c->tls == NULL)
 		return len;
 	return s == &c->cli ? tlsflow_client(c, in, len) :

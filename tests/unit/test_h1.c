@@ -506,9 +506,28 @@ test_errors(void)
 	is_str(h1_unit_name(H1_U_EXTRA), "extra", "unit name");
 }
 
+static void
+test_may_start(void)
+{
+	ok(h1_may_start("GET / HTTP/1.1\r\n", 16, H1_REQUEST), "a request line");
+	ok(h1_may_start("GE", 2, H1_REQUEST), "the start of a method");
+	ok(h1_may_start("\r\nPOST ", 7, H1_REQUEST), "empty lines first");
+	ok(!h1_may_start("\x81\x85", 2, H1_REQUEST), "a WebSocket frame is no request");
+	/* draft-hixie-76 section 1.3's key3: ':' is no tchar. */
+	ok(!h1_may_start("^n:ds[4U", 8, H1_REQUEST), "hixie-76's example key3 is none");
+	ok(h1_may_start("^n", 2, H1_REQUEST), "... though its first two bytes may be");
+	ok(h1_may_start("HTTP/1.1 200", 12, H1_RESPONSE), "a status line");
+	ok(h1_may_start("HTT", 3, H1_RESPONSE), "the start of one");
+	ok(!h1_may_start("8jKS'y:G*Co,Wxa-", 16, H1_RESPONSE),
+	    "hixie-76's example 16-byte answer is no response");
+	ok(h1_may_start("", 0, H1_RESPONSE) && h1_may_start("", 0, H1_REQUEST),
+	    "nothing yet: may be anything");
+}
+
 int
 main(void)
 {
+	test_may_start();
 	test_request13();
 	test_response13();
 	test_hixie();

@@ -425,10 +425,178 @@ test_build(void)
 	ok(h1pages_squid_403(b, 100, "mb.lab", NULL) == -1, "pages are bounded");
 }
 
+/*
+ * The "browser" and "lower" handshakes of tests/integration/fidelity.sh
+ * and what real Squid 5.7 and nginx 1.22.1 forwarded, as measured there.
+ */
+static const char req_browser[] =
+    "GET /chat HTTP/1.1\r\nUser-Agent: rawws/2\r\nAccept:*/*\r\n"
+    "Host: 198.18.2.2\r\nSec-WebSocket-Version: 13\r\n"
+    "Origin: http://198.18.2.2\r\nSec-WebSocket-Protocol: chat\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Connection: keep-alive, Upgrade, X-Hop\r\nX-Hop: 1\r\n"
+    "Keep-Alive: 300\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n"
+    "pragma:  no-cache\r\nUpgrade: websocket\r\n\r\n";
+static const char req_lower[] =
+    "GET /chat HTTP/1.1\r\nhost: 198.18.2.2\r\nconnection: upgrade\r\n"
+    "upgrade: websocket\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "sec-websocket-version: 13\r\n"
+    "sec-websocket-extensions: permessage-deflate\r\n"
+    "origin: http://198.18.2.2\r\nuser-agent: rawws/3\r\naccept: */*\r\n"
+    "accept-language: *\r\nsec-fetch-mode: websocket\r\n"
+    "pragma: no-cache\r\ncache-control: no-cache\r\n"
+    "accept-encoding: gzip, deflate\r\n\r\n";
+
+static int
+wants_close(const char *req)
+{
+	struct h1_head h;
+
+	if (h1_parse_head(req, strlen(req), H1_REQUEST, &h) <= 0)
+		return -1;
+	return h1edit_wants_close(&h, req) != 0;
+}
+
+static int
+squid_nocache(const char *req)
+{
+	struct h1_head h;
+
+	if (h1_parse_head(req, strlen(req), H1_REQUEST, &h) <= 0)
+		return -1;
+	return h1edit_squid_nocache(&h, req) != 0;
+}
+
+static void
+test_products(void)
+{
+	struct h1edit e;
+	struct h1edit_report rep;
+	struct h1_head h;
+	static const char *const squid_add[] = { "X-Forwarded-For: 198.18.1.2",
+	    "Cache-Control: max-age=259200", NULL };
+	static const char resp426[] =
+	    "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 17\r\n"
+	    "Connection: close\r\n\r\n";
+
+	memset(&e, 0, sizeof(e));
+	e.flags = H1EDIT_STRIP_HOP | H1EDIT_HOST_LAST | H1EDIT_NORMALIZE;
+	e.via = "1.1 mb.lab (squid/5.7)";
+	e.add = squid_add;
+	e.connection = "keep-alive";
+	e.canon = h1edit_squid_names;
+	edit(req13, H1_REQUEST, &e, squid_fwd,
+	    "Squid: the RFC handshake as before, normalizing changes nothing");
+	edit(req_browser, H1_REQUEST, &e,
+	    "GET /chat HTTP/1.1\r\nUser-Agent: rawws/2\r\nAccept: */*\r\n"
+	    "Sec-WebSocket-Version: 13\r\nOrigin: http://198.18.2.2\r\n"
+	    "Sec-WebSocket-Protocol: chat\r\n"
+	    "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Pragma: no-cache\r\nHost: 198.18.2.2\r\n"
+	    "Via: 1.1 mb.lab (squid/5.7)\r\nX-Forwarded-For: 198.18.1.2\r\n"
+	    "Cache-Control: max-age=259200\r\nConnection: keep-alive\r\n\r\n",
+	    "Squid: browser handshake, lines rewritten, its names' case");
+	rep = edit(req_lower, H1_REQUEST, &e,
+	    "GET /chat HTTP/1.1\r\n"
+	    "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "sec-websocket-version: 13\r\n"
+	    "sec-websocket-extensions: permessage-deflate\r\n"
+	    "Origin: http://198.18.2.2\r\nUser-Agent: rawws/3\r\nAccept: */*\r\n"
+	    "Accept-Language: *\r\nsec-fetch-mode: websocket\r\n"
+	    "Pragma: no-cache\r\nAccept-Encoding: gzip, deflate\r\n"
+	    "Host: 198.18.2.2\r\nVia: 1.1 mb.lab (squid/5.7)\r\n"
+	    "X-Forwarded-For: 198.18.1.2\r\nCache-Control: no-cache\r\n"
+	    "Connection: keep-alive\r\n\r\n",
+	    "Squid: lowercase names; the client's Cache-Control in place of its own");
+	ok(strstr(report(&rep), "moved:cache-control") != NULL &&
+	    strstr(report(&rep), "added:Cache-Control") == NULL,
+	    "report: Cache-Control moved, not added (%s)", report(&rep));
+
+	memset(&e, 0, sizeof(e));
+	e.flags = H1EDIT_HTTP10 | H1EDIT_HOP_NGINX | H1EDIT_HOST_FIRST |
+	    H1EDIT_NORMALIZE;
+	edit(req13, H1_REQUEST, &e, nginx_fwd,
+	    "nginx: the RFC handshake as before");
+	rep = edit(req_browser, H1_REQUEST, &e,
+	    "GET /chat HTTP/1.0\r\nHost: 198.18.2.2\r\nConnection: close\r\n"
+	    "User-Agent: rawws/2\r\nAccept: */*\r\n"
+	    "Sec-WebSocket-Version: 13\r\nOrigin: http://198.18.2.2\r\n"
+	    "Sec-WebSocket-Protocol: chat\r\n"
+	    "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Hop: 1\r\n"
+	    "Proxy-Connection: keep-alive\r\npragma: no-cache\r\n\r\n",
+	    "nginx: Host first, its own hop set (X-Hop and Proxy-Connection stay)");
+	is_str(report(&rep), "version:HTTP/1.1 moved:Host added:Connection "
+	    "removed:Connection removed:Keep-Alive removed:TE removed:Upgrade",
+	    "report of the nginx rewrite");
+	edit(req_lower, H1_REQUEST, &e,
+	    "GET /chat HTTP/1.0\r\nHost: 198.18.2.2\r\nConnection: close\r\n"
+	    "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "sec-websocket-version: 13\r\n"
+	    "sec-websocket-extensions: permessage-deflate\r\n"
+	    "origin: http://198.18.2.2\r\nuser-agent: rawws/3\r\naccept: */*\r\n"
+	    "accept-language: *\r\nsec-fetch-mode: websocket\r\n"
+	    "pragma: no-cache\r\ncache-control: no-cache\r\n"
+	    "accept-encoding: gzip, deflate\r\n\r\n",
+	    "nginx: its own \"Host\", other names as sent");
+	edit("GET /x HTTP/1.1\r\nExpect: 100-continue\r\nHost: a\r\n\r\n",
+	    H1_REQUEST, &e,
+	    "GET /x HTTP/1.0\r\nHost: a\r\nConnection: close\r\n\r\n",
+	    "nginx: Expect goes too");
+	edit("\r\nGET /x HTTP/1.1\nA:b \n\n", H1_REQUEST, &e,
+	    "GET /x HTTP/1.0\r\nA: b\r\nConnection: close\r\n\r\n",
+	    "normalized: CRLF everywhere, \": \", no Host: none invented");
+
+	/* The answer: the proxy's own Connection in place of the server's. */
+	memset(&e, 0, sizeof(e));
+	e.flags = H1EDIT_STRIP_HOP | H1EDIT_NORMALIZE;
+	e.via = "1.1 mb.lab (squid/5.7)";
+	e.connection = "keep-alive";
+	e.canon = h1edit_squid_names;
+	edit(resp426, H1_RESPONSE, &e,
+	    "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 17\r\n"
+	    "Via: 1.1 mb.lab (squid/5.7)\r\nConnection: keep-alive\r\n\r\n",
+	    "Squid's answer: Via and Connection: keep-alive last");
+
+	/* nginx's answer: only Connection and Keep-Alive go. */
+	memset(&e, 0, sizeof(e));
+	e.flags = H1EDIT_STRIP_HOP | H1EDIT_HOP_NGINX | H1EDIT_NORMALIZE;
+	e.connection = "keep-alive";
+	edit("HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\n"
+	    "Keep-Alive: timeout=5\r\nX-Hop2: 1\r\n"
+	    "Connection: close, X-Hop2\r\nContent-Length: 0\r\n\r\n",
+	    H1_RESPONSE, &e,
+	    "HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\n"
+	    "X-Hop2: 1\r\nContent-Length: 0\r\n"
+	    "Connection: keep-alive\r\n\r\n",
+	    "nginx's answer: Upgrade and what Connection names stay");
+
+	ok(squid_nocache("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1"
+	    "\r\n\r\n") == 1, "Squid refresh_pattern: a query is not cached");
+	ok(squid_nocache("GET /x/cgi-bin/chat HTTP/1.1\r\n\r\n") == 1,
+	    "Squid refresh_pattern: nor /cgi-bin/");
+	ok(squid_nocache("GET /chat HTTP/1.1\r\n\r\n") == 0 &&
+	    squid_nocache("GET /cgi-bin HTTP/1.1\r\n\r\n") == 0,
+	    "Squid refresh_pattern: /chat and /cgi-bin are");
+
+	ok(h1_parse_head(req13, strlen(req13), H1_REQUEST, &h) > 0 &&
+	    !h1edit_wants_close(&h, req13), "an HTTP/1.1 client keeps alive");
+	ok(wants_close("GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n")
+	    == 1, "Connection: close closes");
+	ok(wants_close("GET / HTTP/1.0\r\n\r\n") == 1, "HTTP/1.0 closes");
+	ok(wants_close("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+	    == 0, "HTTP/1.0 with keep-alive stays");
+}
+
 int
 main(void)
 {
 	test_strip();
+	test_products();
 	test_case();
 	test_exact();
 	test_inplace();

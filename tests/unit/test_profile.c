@@ -80,6 +80,37 @@ main(void)
 	bad(p, "limit-data 5 dir=sideways", "dir is");
 	bad(p, "", "empty");
 
+	/* The explicit proxy's policies. */
+	p = profile_add(ps, "ex", "test", &err);
+	ok(add(p, "connect-ports 443,8000-8010 page=squid") == 0, "connect-ports");
+	ok(strcmp(p->bhv[0].ports, "443,8000-8010") == 0 &&
+	    p->bhv[0].page == BHV_PAGE_SQUID && p->bhv[0].dir == BHV_DIR_UP,
+	    "... the list kept, Squid's page");
+	ok(!p->needs_sniff && bhv_is_explicit(p->bhv[0].kind) &&
+	    !bhv_is_http(p->bhv[0].kind), "policies hold no bytes back");
+	ok(add(p, "proxy-auth basic realm=\"lab proxy\" user=alice password=s3:cret") == 0,
+	    "proxy-auth basic");
+	ok(strcmp(p->bhv[1].realm, "lab proxy") == 0 &&
+	    strcmp(p->bhv[1].user, "alice") == 0 &&
+	    strcmp(p->bhv[1].pass, "s3:cret") == 0, "... realm, user, password");
+	ok(add(p, "proxy-auth ntlm") == 0 && (p->bhv[2].flags & BHV_F_NTLM),
+	    "proxy-auth ntlm");
+	ok(add(p, "proxy-auth negotiate") == 0 &&
+	    (p->bhv[3].flags & BHV_F_NEGOTIATE), "proxy-auth negotiate");
+	ok(add(p, "connect-reply http10 agent=\"Mini/1.0\" tunnel=opaque") == 0 &&
+	    (p->bhv[4].flags & BHV_F_HTTP10) && (p->bhv[4].flags & BHV_F_OPAQUE) &&
+	    strcmp(p->bhv[4].agent, "Mini/1.0") == 0, "connect-reply http10");
+	ok(add(p, "connect-reply reset") == 0 && (p->bhv[5].flags & BHV_F_RESET),
+	    "connect-reply reset");
+	bad(p, "connect-ports", "needs a value");
+	bad(p, "connect-ports 0", "port");
+	bad(p, "connect-ports 443 page=haproxy", "page is squid or plain");
+	bad(p, "proxy-auth basic", "needs user=");
+	bad(p, "proxy-auth digest", "basic, ntlm or negotiate");
+	bad(p, "proxy-auth basic user=a:b password=c", "':'");
+	bad(p, "proxy-auth basic user=a realm=x\\y", "realm");
+	bad(p, "connect-reply http2", "http11, http10 or reset");
+	bad(p, "connect-reply http11 tunnel=maybe", "inspect or opaque");
 	/* The TLS behaviours. */
 	p = profile_add(ps, "tls1", "test", &err);
 	ok(p != NULL && add(p, "sni-deny blocked.lab,*.blocked.lab") == 0 &&
@@ -106,6 +137,27 @@ main(void)
 	    p->bhv[0].kind == BHV_TLS_INTERCEPT && p->needs_hello &&
 	    p->bhv[1].kind == BHV_WS_DROP_CONTROL &&
 	    p->bhv[1].dir == BHV_DIR_UP, "tls-intercept and ws-drop-control");
+	/* The fidelity parameters of the HTTP personas. */
+	p = profile_add(ps, "http", "test", &err);
+	ok(p != NULL && add(p, "strip-hop-by-hop dir=both names=squid "
+	    "normalize=yes refresh=squid") == 0 &&
+	    p->bhv[0].dir == BHV_DIR_BOTH && (p->bhv[0].flags &
+	    (BHV_F_SQUID_NAMES | BHV_F_NORMALIZE | BHV_F_SQUID_REFRESH)) ==
+	    (BHV_F_SQUID_NAMES | BHV_F_NORMALIZE | BHV_F_SQUID_REFRESH),
+	    "strip: names=squid normalize=yes refresh=squid");
+	ok(p != NULL && add(p, "http10 style=nginx normalize=yes") == 0 &&
+	    p->bhv[1].dir == BHV_DIR_UP &&
+	    (p->bhv[1].flags & (BHV_F_NGINX | BHV_F_NORMALIZE)) ==
+	    (BHV_F_NGINX | BHV_F_NORMALIZE), "http10: style=nginx, up by default");
+	ok(p != NULL && add(p, "http10 style=nginx style=rfc") == 0 &&
+	    !(p->bhv[2].flags & BHV_F_NGINX), "http10: style=rfc undoes it");
+	if (p != NULL) {
+		bad(p, "http10 style=apache", "style is");
+		bad(p, "strip-hop-by-hop names=upper", "names is");
+		bad(p, "strip-hop-by-hop refresh=always", "refresh is");
+		bad(p, "http10 normalize=maybe", "yes or no");
+		bad(p, "http10 via=x", "unknown parameter");
+	}
 
 	/* Profiles from INI sections, as the personas ship. */
 	settings_defaults(&s);
@@ -124,6 +176,49 @@ main(void)
 	is_str(e, "q.conf:2: this behaviour needs a value", "with file:line");
 	ok(cfgfile_parse_string("[proxysimd]\nmax-flows = 3\n", "r.conf", NULL,
 	    ps, e, sizeof(e)) == -1, "a file of personas has no settings");
+	/* Timing behaviours. */
+	p = profile_add(ps, "timing", "test", &err);
+	ok(p != NULL && add(p, "latency 150ms jitter=50ms dir=down") == 0,
+	    "latency with jitter");
+	ok(p != NULL && p->bhv[0].kind == BHV_LATENCY && p->bhv[0].ms == 150 &&
+	    p->bhv[0].jitter_ms == 50 && p->bhv[0].dir == BHV_DIR_DOWN,
+	    "latency 150 ms, jitter 50 ms, down");
+	ok(p != NULL && add(p, "bandwidth 64k") == 0 &&
+	    p->bhv[1].bytes == 65536 && p->bhv[1].dir == BHV_DIR_BOTH,
+	    "bandwidth 64k: 65536 bytes a second, both ways");
+	ok(p != NULL && add(p, "slicer 100 variation=20 delay=5ms dir=up") == 0 &&
+	    p->bhv[2].bytes == 100 && p->bhv[2].variation == 20 &&
+	    p->bhv[2].ms == 5, "slicer 100 +-20, 5 ms apart");
+	ok(p != NULL && add(p, "slow-close 2s") == 0 && p->bhv[3].ms == 2000,
+	    "slow-close 2s");
+	ok(p != NULL && !p->needs_sniff, "timing needs no classification");
+	if (p != NULL) {
+		bad(p, "latency", "needs a value");
+		bad(p, "bandwidth 0", "bytes per second");
+		bad(p, "slicer 10 variation=10", "smaller than the size");
+		bad(p, "slicer 0", "slice size");
+		bad(p, "latency 1s variation=2", "unknown parameter");
+		bad(p, "slow-close 1s jitter=1s", "unknown parameter");
+	}
+	/* Frame-aware behaviours. */
+	p = profile_add(ps, "frames", "test", &err);
+	ok(p != NULL && add(p, "ws-drop-control") == 0 &&
+	    p->bhv[0].ops == (1u << 9 | 1u << 10) && p->needs_sniff,
+	    "ws-drop-control: pings and pongs by default, after the 101");
+	ok(p != NULL && add(p, "ws-drop-control what=close dir=down") == 0 &&
+	    p->bhv[1].ops == 1u << 8 && p->bhv[1].dir == BHV_DIR_DOWN,
+	    "what=close dir=down");
+	ok(p != NULL && add(p, "ws-frame truncate nth=3 keep=10") == 0 &&
+	    (p->bhv[2].flags & BHV_F_TRUNCATE) && p->bhv[2].nth == 3 &&
+	    p->bhv[2].keep == 10, "ws-frame truncate nth=3 keep=10");
+	ok(p != NULL && add(p, "ws-frame drop") == 0 && p->bhv[3].nth == 1 &&
+	    !(p->bhv[3].flags & BHV_F_TRUNCATE), "ws-frame drop: the first");
+	if (p != NULL) {
+		bad(p, "ws-drop-control what=text", "ping, pong, close");
+		bad(p, "ws-frame cut", "drop or truncate");
+		bad(p, "ws-frame drop nth=0", "from 1");
+		bad(p, "ws-frame", "needs a value");
+	}
 	profile_set_ref(ps);
 	profile_set_unref(ps);
 	ok(profile_find(ps, "short") != NULL, "a reference keeps the set");
