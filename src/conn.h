@@ -268,6 +268,8 @@ int	tlsflow_decided(const struct conn *);
 void	tlsflow_handshake(struct side *);
 /* A TLS side failed: logs OpenSSL's reasons (tls_error). */
 void	tlsflow_error(struct side *);
+/* Queues a TLS side's close_notify once its plaintext is all encrypted. */
+void	tlsflow_close_notify(struct side *);
 void	tlsflow_stop(struct conn *);
 /* The flow's parsed ClientHello (SNI, ALPN, versions), or NULL while
  * unknown, or if it was not TLS or not well-formed. */

@@ -113,6 +113,9 @@ relay_shut(struct side *s)
 		s->shut_pending = 1;
 		return;
 	}
+	/* TLS: close_notify after the last plaintext, then the FIN. */
+	if (s->tls)
+		tlsflow_close_notify(s);
 	if (relay_outlen(s) > 0) {
 		s->shut_pending = 1;
 		bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);

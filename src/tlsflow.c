@@ -328,10 +328,12 @@ tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 		return 0;
 	}
 	if (t->srv_first_end == 0) {
+		/* Keep the first 6 bytes as they pass. */
+		if (off < 6)
+			evbuffer_copyout(in, t->srv_hdr + off,
+			    6 - off < len ? 6 - off : len);
 		if (off + len < 6)
 			return len;	/* too little to tell: it passes */
-		if (off < 6)
-			evbuffer_copyout(in, t->srv_hdr + off, 6 - off);
 		/* Only a handshake record opening with a ServerHello. */
 		if (t->srv_hdr[0] != 0x16 || t->srv_hdr[5] != 0x02) {
 			t->srv_first_end = UINT64_MAX;
@@ -449,6 +451,21 @@ tlsflow_handshake(struct side *s)
 		jsonw_str(j, "verify", X509_verify_cert_error_string(
 		    SSL_get_verify_result(ssl)));
 	evlog_commit(&r);
+}
+
+void
+tlsflow_close_notify(struct side *s)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+
+	if (ssl == NULL || !SSL_is_init_finished(ssl) ||
+	    (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN) ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
+		return;
+	/* Written through the filter's BIO into the socket's output; the
+	 * other direction may still be read. */
+	(void)SSL_shutdown(ssl);
+	ERR_clear_error();
 }
 
 void
