@@ -572,7 +572,6 @@ main(int argc, char **argv)
 	if (event_base_dispatch(px.base) == -1)
 		log_warnx("event loop failed");
 
-	remove_rules();
 	nfq_stop();
 	proxy_shutdown(&px);
 	/* The deferred frees of the flows just closed. */
