@@ -429,7 +429,7 @@ load_settings(struct settings *out, struct profile_set **psp, char *err,
 }
 
 static void
-remove_rules(int last_try)
+remove_rules(void)
 {
 	int n;
 
@@ -437,11 +437,8 @@ remove_rules(int last_try)
 		return;
 	n = fwrules_remove(rules_tag, px.cfg.tproxy);
 	if (n < 0) {
-		/* Out of descriptors, say: listing needs a pipe. The flows'
-		 * sockets are closed before the last try. */
-		if (last_try)
-			log_warnx("could not list the capture rules to remove "
-			    "them (proxysimd --cleanup removes them)");
+		log_warnx("could not list the capture rules to remove them "
+		    "(proxysimd --cleanup removes them)");
 		return;
 	}
 	rules_installed = 0;
@@ -647,7 +644,7 @@ main(int argc, char **argv)
 
 	if (cli.detach) {
 		if (daemon(0, 0) != 0) {
-			remove_rules(1);
+			remove_rules();
 			fatal(EXIT_RUNTIME, "daemon");
 		}
 		log_to_syslog();
@@ -658,13 +655,11 @@ main(int argc, char **argv)
 	if (event_base_dispatch(px.base) == -1)
 		log_warnx("event loop failed");
 
-	/* First, so that no new flow meets a daemon that is going. */
-	remove_rules(0);
 	nfq_stop();
 	proxy_shutdown(&px);
 	/* The deferred frees of the flows just closed. */
 	event_base_loop(px.base, EVLOOP_NONBLOCK);
-	remove_rules(1);
+	remove_rules();
 	capture_shutdown();
 	log_daemon_event("stop");
 	for (i = 0; i < 3; i++)

@@ -121,6 +121,29 @@ ok "101-then-reset: tshark reads it, the RST its only warning" clean "$F1" "Conn
 is "$(count "$F1" "$CLEG && tcp.flags.reset==1 && ip.dst==$CLI")" 1 "the client got a RST from the middlebox"
 is "$(count "$F1" "$SLEG && tcp.flags.reset==1 && ip.dst==$SRV")" 1 "the server too"
 
+# Every HTTP persona: tshark reads its flow cleanly (a reset allowed),
+# and where the event log has no behaviour event the two legs carry the
+# same bytes each way.
+for p in $("$PROXYSIMD" --list-profiles | grep -v '\[-Q\]' | awk '{print $1}'); do
+	rm -f "$PC"/*
+	: >"$EVENTS"
+	lab daemon start -P "$p" --pcap-dir "$PC"
+	on client "$PY" "$PEERS/ws_client.py" --timeout 2 --sizes 5,3000 "ws://$SRV/chat" >/dev/null 2>&1
+	lab daemon stop
+	ok "$p: tshark reads the capture cleanly" clean "$F1" "Connection reset"
+	nb=$(grep -c '"event":"behaviour"' "$EVENTS")
+	legs=$(for d in "$CLEG && ip.src==$CLI" "$SLEG && ip.dst==$SRV" \
+	    "$SLEG && ip.src==$SRV" "$CLEG && ip.dst==$CLI"; do
+		field "$F1" "$d" tcp.len | awk '{s+=$1} END {printf "%d ", s}'
+	done)
+	set -- $legs
+	if [ "$nb" -eq 0 ]; then
+		is "$1/$3" "$2/$4" "... no behaviour event: the legs carry the same bytes ($legs)"
+	else
+		diag "$p: $nb behaviour events; bytes client up / server up / server down / client down: $legs"
+	fi
+done
+
 ok "--pcap to a directory that does not exist fails at start" \
 	sh -c "! ip netns exec psl-$LAB-mbox '$PROXYSIMD' -l 15999 -w /nonexistent/x.pcap 2>/dev/null"
 done_testing
