@@ -442,8 +442,8 @@ remove_rules(void)
 		return;
 	}
 	rules_installed = 0;
-		log_info("removed %d capture rule%s (%s)", n, n == 1 ? "" : "s",
-		    rules_tag);
+	log_info("removed %d capture rule%s (%s)", n, n == 1 ? "" : "s",
+	    rules_tag);
 }
 
 static void
