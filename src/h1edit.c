@@ -210,6 +210,33 @@ h1edit_conn_filter(struct h1edit_w *w, const char *p, size_t n)
 	return kept;
 }
 
+/*
+ * Go's CanonicalMIMEHeaderKey: the first letter and each after a '-'
+ * upper case, the rest lower; a name with a byte outside letters,
+ * digits and '-' stays as it is.
+ */
+static void
+h1edit_canon_words(char *p, size_t n)
+{
+	size_t i;
+	int up = 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-'))
+			return;
+	}
+	for (i = 0; i < n; i++) {
+		if (up && p[i] >= 'a' && p[i] <= 'z')
+			p[i] -= 'a' - 'A';
+		else if (!up && p[i] >= 'A' && p[i] <= 'Z')
+			p[i] += 'a' - 'A';
+		up = p[i] == '-';
+	}
+}
+
 /* Writes name in the case of its entry in list; 0 if it has none. */
 static int
 h1edit_canon(struct h1edit_w *w, const char *name, size_t nl,
@@ -284,6 +311,8 @@ h1edit_header(struct h1edit_w *w, const char *buf, const struct h1_head *h,
 		h1edit_put(w, name, nl);
 	if (!w->over && (e->flags & H1EDIT_LOWER_NAMES))
 		h1edit_lower(w->p + n0, w->len - n0);
+	if (!w->over && (e->flags & H1EDIT_CANON_WORDS))
+		h1edit_canon_words(w->p + n0, w->len - n0);
 	if (!w->over && (w->len - n0 != nl || memcmp(w->p + n0, name, nl) != 0))
 		h1edit_note(rep, H1EDIT_A_RENAMED, name, nl);
 	/* The colon and the OWS around the value stay as they were, unless

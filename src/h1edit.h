@@ -27,6 +27,8 @@
 #define H1EDIT_HOP_NGINX	0x0400	/* hop-by-hop is nginx's set, not RFC's
 					 * (a smaller one on responses) */
 #define H1EDIT_NORMALIZE	0x0800	/* lines rewritten "Name: value" CRLF */
+#define H1EDIT_CANON_WORDS	0x1000	/* names as Go's textproto writes them:
+					 * "Sec-Websocket-Accept" */
 
 /* A header renamed (any length); from is matched without case. */
 struct h1edit_rename {

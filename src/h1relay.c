@@ -170,6 +170,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	const char *add[4];
 	char xff[96], ip[ADDR_STRLEN];
 	struct h1edit e;
+	struct h1edit_revalue revalue;
 	struct h1edit_report rep;
 	struct h1_head h2;
 	char *src;
@@ -261,13 +262,24 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	if ((b = h1relay_find(c, BHV_HDR_LOWER, dir)) != NULL)
 		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
 		    H1EDIT_LOWER_NAMES;
+	if ((b = h1relay_find(c, BHV_HDR_CANON, dir)) != NULL) {
+		if (!(b->flags & BHV_F_VALUES))
+			e.flags |= H1EDIT_CANON_WORDS;
+		if (b->to[0] != '\0') {
+			revalue.name = "Upgrade";
+			revalue.value = "websocket";
+			revalue.to = b->to;
+			e.revalues = &revalue;
+			e.nrevalues = 1;
+		}
+	}
 	if (h1relay_find(c, BHV_CONN_MERGE, dir) != NULL)
 		e.flags |= H1EDIT_MERGE_DUPS | H1EDIT_CONN_MULTI;
 	add[nadd] = NULL;
 	if (nadd > 0)
 		e.add = add;
 	if (e.flags == 0 && e.via == NULL && e.add == NULL &&
-	    e.connection == NULL && e.canon == NULL)
+	    e.connection == NULL && e.canon == NULL && e.nrevalues == 0)
 		return n;
 	/* Parse the (possibly renamed) copy, then edit from it; the report
 	 * points into the copy, so it lives until the events are written. */
@@ -290,7 +302,8 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		if (!behave_armed(c, i) || !(b->dir & dir))
 			continue;
 		if (b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10 ||
-		    b->kind == BHV_HDR_LOWER || b->kind == BHV_CONN_MERGE) {
+		    b->kind == BHV_HDR_LOWER || b->kind == BHV_HDR_CANON ||
+		    b->kind == BHV_CONN_MERGE) {
 			if ((b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10) &&
 			    h->kind != H1_REQUEST && (!resp || h->status == 101))
 				continue;

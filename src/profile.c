@@ -22,6 +22,7 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_STRIP_HOP] = "strip-hop-by-hop",
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
+	[BHV_HDR_CANON] = "header-canonical",
 	[BHV_CONN_MERGE] = "connection-merge",
 	[BHV_CNEONCTION] = "cneonction",
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
@@ -46,6 +47,7 @@ bhv_is_http(enum bhv_kind k)
 	case BHV_STRIP_HOP:
 	case BHV_HTTP10:
 	case BHV_HDR_LOWER:
+	case BHV_HDR_CANON:
 	case BHV_CONN_MERGE:
 	case BHV_CNEONCTION:
 	case BHV_REJECT_UPGRADE:
@@ -240,6 +242,28 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 				b->flags |= BHV_F_VALUES;
 			else if (strcmp(v, "names") != 0) {
 				*err = "what is names or values";
+				return -1;
+			}
+			return 1;
+		}
+		return 0;
+	case BHV_HDR_CANON:
+		if (strcmp(k, "upgrade") == 0) {
+			/* The value an Upgrade: websocket gets ("WebSocket"). */
+			if (strlen(v) == 0 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(v)) {
+				*err = "upgrade is a token such as WebSocket";
+				return -1;
+			}
+			return profile_copy(b->to, sizeof(b->to), v, err) ? -1 : 1;
+		}
+		if (strcmp(k, "names") == 0) {
+			if (strcmp(v, "words") == 0)
+				b->flags &= ~BHV_F_VALUES;
+			else if (strcmp(v, "keep") == 0)
+				b->flags |= BHV_F_VALUES;	/* values only */
+			else {
+				*err = "names is words or keep";
 				return -1;
 			}
 			return 1;
@@ -850,6 +874,7 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 	}
 	if (!have_arg && b.kind != BHV_BLACKHOLE && b.kind != BHV_STRIP_HOP &&
 	    b.kind != BHV_HTTP10 && b.kind != BHV_HDR_LOWER &&
+	    b.kind != BHV_HDR_CANON &&
 	    b.kind != BHV_CONN_MERGE && b.kind != BHV_CNEONCTION &&
 	    b.kind != BHV_REJECT_UPGRADE && b.kind != BHV_WS_DROP_CONTROL &&
 	    b.kind != BHV_TLS_RESET_HELLO && b.kind != BHV_TLS_STALL &&

@@ -36,6 +36,7 @@ enum bhv_kind {
 	BHV_STRIP_HOP,		/* RFC 9110 7.6.1 hop-by-hop headers removed */
 	BHV_HTTP10,		/* request line HTTP/1.0, Connection: close */
 	BHV_HDR_LOWER,		/* lowercase names (or values) */
+	BHV_HDR_CANON,		/* "Sec-Websocket-Accept", "Upgrade: WebSocket" */
 	BHV_CONN_MERGE,		/* "Upgrade: websocket, websocket",
 				 * "Connection: keep-alive, Upgrade" */
 	BHV_CNEONCTION,		/* Connection renamed in place, same length */

@@ -76,6 +76,13 @@ persona connection-merge
 is "$(probe -v -n 1 ws://198.18.2.2/chat)" 0 "connection-merge: a tolerant client copes"
 ok "... with 'Upgrade: websocket, websocket' in the 101" grep -qi "upgrade: websocket, websocket" "$LABDIR/probe.out"
 
+persona canonical-case
+is "$(probe -v -n 1 ws://198.18.2.2/chat)" 0 "canonical-case: wsprobe compares without case and copes"
+ok "... the 101 it got says Sec-Websocket-Accept" grep -q "< Sec-Websocket-Accept:" "$LABDIR/probe.out"
+ok "... and Upgrade: WebSocket" grep -q "< Upgrade: WebSocket" "$LABDIR/probe.out"
+ok "... the event log names what was re-cased and rewritten" \
+	sh -c "echo \"\$1\" | grep -q Sec-WebSocket-Accept" _ "$(bhv renamed)"
+
 persona carrier-port80
 is "$(probe ws://198.18.2.2/chat)" 5 "carrier-port80: ws on port 80 gets the carrier's 400"
 ok "... 400" grep -q 400 "$LABDIR/probe.out"

@@ -209,6 +209,21 @@ test_case(void)
 	    "Sec-WebSocket-Accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n\r\n",
 	    "lowercase every value (the accept breaks)");
 
+	/* Go's textproto: word by word, as a Go proxy writes names. */
+	memset(&e, 0, sizeof(e));
+	e.flags = H1EDIT_CANON_WORDS;
+	rep = edit(resp13, H1_RESPONSE, &e,
+	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-Websocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+	    "canonical words: Sec-Websocket-Accept");
+	is_str(report(&rep), "renamed:Sec-WebSocket-Accept",
+	    "... only the name that changed is reported");
+	edit("GET / HTTP/1.1\r\nsec-websocket-KEY: x\r\nx_odd.name: y\r\n\r\n",
+	    H1_REQUEST, &e,
+	    "GET / HTTP/1.1\r\nSec-Websocket-Key: x\r\nx_odd.name: y\r\n\r\n",
+	    "canonical words: any case in, a name with '_' or '.' kept as is");
+
 	memset(&e, 0, sizeof(e));
 	e.renames = rn;
 	e.nrenames = nitems(rn);
