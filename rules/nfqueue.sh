@@ -1,10 +1,10 @@
 #!/bin/bash
-# NFQUEUE rules for running proxysimd -Q without --redirect: the rules the
+# NFQUEUE rules for running proxysimd -q without --redirect: the rules the
 # daemon would install itself, in mangle's FORWARD chain, for TCP flows
 # forwarded from IFACE to the ports (both directions: in on IFACE to a
 # port, out on IFACE from one), with --queue-bypass so that traffic keeps
 # flowing when no daemon reads the queue. Tagged "proxysim/qNUM/IF1,IF2"
-# exactly as the daemon tags them, so `proxysimd --cleanup -Q NUM -r IF`
+# exactly as the daemon tags them, so `proxysimd --cleanup -q NUM -r IF`
 # removes them too. iptables only: nft's queue statement is missing from
 # some kernels this runs on.
 set -eu
@@ -15,7 +15,7 @@ usage() {
 	cat <<USAGE
 Usage: $PROG up|down|status [-i IFACE]... [-q NUM] [-p PORTS]
 
-Installs, removes or shows the NFQUEUE rules of one proxysimd -Q instance
+Installs, removes or shows the NFQUEUE rules of one proxysimd -q instance
 run without --redirect (iptables and ip6tables, mangle FORWARD).
 
   up        install the rules (replacing any with the same tag)

@@ -56,8 +56,8 @@ usage(FILE *f)
 "                            (default " DEFAULT_PORTS ")\n"
 "      --tproxy              TPROXY mode: the server sees the client's address\n"
 "  -P, --profile NAME        misbehaviour profile (default " DEFAULT_PROFILE ");\n"
-"                            with -Q, a packet persona\n"
-"  -Q, --nfqueue NUM         packet mode: read netfilter queue NUM instead of\n"
+"                            with -q, a packet persona\n"
+"  -q, --nfqueue NUM         packet mode: read netfilter queue NUM instead of\n"
 "                            relaying; -r installs NFQUEUE rules for flows\n"
 "                            forwarded from IFACE to the ports\n"
 "      --pkt-param KEY=VALUE a packet persona's parameter (repeatable): sni,\n"
@@ -87,7 +87,7 @@ usage(FILE *f)
 "                            of -l/-r if given, else every proxysim rule)\n"
 "  -d, --detach              run in the background (needs --log FILE)\n"
 "  -v, --verbose             more on stderr (repeatable)\n"
-"  -q, --quiet               less on stderr\n"
+"      --quiet               less on stderr\n"
 "  -h, --help                this text\n"
 "  -V, --version             version\n"
 "\n"
@@ -113,6 +113,7 @@ usage_error(const char *opt, const char *val, const char *why)
 enum {
 	OPT_PORTS = 256,
 	OPT_TPROXY,
+	OPT_QUIET,
 	OPT_CLEANUP,
 	OPT_LIST_PROFILES,
 	OPT_MAX_FLOWS,
@@ -156,7 +157,7 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "log", required_argument, NULL, 'L' },
 		{ "pcap", required_argument, NULL, 'w' },
 		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
-		{ "nfqueue", required_argument, NULL, 'Q' },
+		{ "nfqueue", required_argument, NULL, 'q' },
 		{ "pkt-param", required_argument, NULL, OPT_PKT_PARAM },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -171,7 +172,7 @@ parse_args(int argc, char **argv, struct settings *s)
 		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -181,7 +182,7 @@ parse_args(int argc, char **argv, struct settings *s)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":l:x:r:P:c:L:w:Q:dvqhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":l:x:r:P:c:L:w:q:dvhV", longopts,
 	    NULL)) != -1) {
 		char shortopt[3] = { '-', (char)optopt, '\0' };
 		const char *last = optind > 0 && optind <= argc ?
@@ -239,7 +240,7 @@ parse_args(int argc, char **argv, struct settings *s)
 		case OPT_PCAP_DIR:
 			pcap_dir = optarg;
 			break;
-		case 'Q':
+		case 'q':
 			if (settings_set_uint(&nfq_num, optarg, 0, 65535,
 			    &why) != 0)
 				usage_error("--nfqueue", optarg, why);
@@ -311,7 +312,7 @@ parse_args(int argc, char **argv, struct settings *s)
 		case 'v':
 			s->verbosity++;
 			break;
-		case 'q':
+		case OPT_QUIET:
 			s->verbosity--;
 			break;
 		case 'h':
@@ -554,7 +555,7 @@ main(int argc, char **argv)
 			printf("%-24s %s\n", px.profiles->p[i].name,
 			    px.profiles->p[i].summary);
 		for (i = 0; i < PKTBHV_MAX; i++)
-			printf("%-24s [-Q] %s\n", pktbhv_name(i),
+			printf("%-24s [-q] %s\n", pktbhv_name(i),
 			    pktbhv_summary(i));
 		return 0;
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# nfq-bench.sh: what the NFQUEUE packet engine (proxysimd -Q) costs, in
+# nfq-bench.sh: what the NFQUEUE packet engine (proxysimd -q) costs, in
 # one run inside a private proxysim lab: packets per second through the
 # queue (one iperf3 stream, the queue's own packet count over the time)
 # and the round trip of small messages (sockperf ping-pong) with and
@@ -18,7 +18,7 @@ usage() {
 Usage: nfq-bench.sh [--rounds N] [--seconds S] [--persona NAME]
 
 In a private lab, for the cases "direct" (routed by mbox, no rule) and
-"nfqueue" (proxysimd -Q 0 -r m0 --ports 5201,11111 -P NAME, default
+"nfqueue" (proxysimd -q 0 -r m0 --ports 5201,11111 -P NAME, default
 passthrough), interleaved over N rounds (default 3) of S seconds
 (default 5):
   throughput  iperf3, one stream, client -> server1; for nfqueue, the
@@ -93,7 +93,7 @@ R="$WORK/results"
 qstart() {
 	[ "$1" = nfqueue ] || return 0
 	: >"$WORK/ev.jsonl"
-	lab daemon start -Q 0 --ports 5201,11111 -P "$PERSONA" \
+	lab daemon start -q 0 --ports 5201,11111 -P "$PERSONA" \
 		-L "$WORK/ev.jsonl" >/dev/null || die "proxysimd did not start"
 }
 qstop() {

@@ -124,10 +124,13 @@ is "$(count "$F1" "$SLEG && tcp.flags.reset==1 && ip.dst==$SRV")" 1 "the server 
 # Every HTTP persona: tshark reads its flow cleanly (a reset allowed),
 # and where the event log has no behaviour event the two legs carry the
 # same bytes each way.
-for p in $("$PROXYSIMD" --list-profiles | grep -v '\[-Q\]' | awk '{print $1}'); do
+# The interception personas need a lab CA to start (plain ws never meets it).
+mkdir -p "$LABDIR/labca"
+"$PROXYSIMD" --make-ca "$LABDIR/labca" >/dev/null
+for p in $("$PROXYSIMD" --list-profiles | grep -v '\[-q\]' | awk '{print $1}'); do
 	rm -f "$PC"/*
 	: >"$EVENTS"
-	lab daemon start -P "$p" --pcap-dir "$PC"
+	lab daemon start -P "$p" --pcap-dir "$PC" --ca "$LABDIR/labca"
 	on client "$PY" "$PEERS/ws_client.py" --timeout 2 --sizes 5,3000 "ws://$SRV/chat" >/dev/null 2>&1
 	lab daemon stop
 	ok "$p: tshark reads the capture cleanly" clean "$F1" "Connection reset"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The NFQUEUE packet engine (-Q) in the lab, with real peers: each packet
+# The NFQUEUE packet engine (-q) in the lab, with real peers: each packet
 # persona's symptom at the client and what reached the server, the
 # event log's behaviour events, 100 MiB byte-exact through the queue,
 # the capture of packets before and after mangling, and fail-open after
@@ -12,7 +12,7 @@ lab_start --no-daemon
 SRV=$(lab addr server1)
 bg server1 "$LABDIR/ws.out" "$PY" "$PEERS/ws_echo_server.py" --listen "$SRV:80" \
 	--log "$LABDIR/hs.jsonl"
-persona() { lab daemon stop; : >"$EVENTS"; lab daemon start -Q 0 --ports 80,81,443 "$@"; }
+persona() { lab daemon stop; : >"$EVENTS"; lab daemon start -q 0 --ports 80,81,443 "$@"; }
 echo_ws() { on client "$PY" "$PEERS/ws_client.py" --timeout "${T:-5}" "$@" >"$LABDIR/ws-client.out" 2>&1; }
 fails() { ! "$@"; }
 bhv() { events_query "[e.get('$1') for e in ev if e['event']=='behaviour']"; }
@@ -140,7 +140,7 @@ persona -P dpi-reset
 lab daemon stop KILL
 is "$(nrules iptables)" 6 "after SIGKILL the rules are still there"
 ok "... and traffic keeps flowing (queue-bypass)" echo_ws --sizes 5 "ws://$SRV/chat"
-is "$(on mbox "$PROXYSIMD" --cleanup -r m0 -Q 0)" "removed 12 rules" "--cleanup -r m0 -Q 0 removes them"
+is "$(on mbox "$PROXYSIMD" --cleanup -r m0 -q 0)" "removed 12 rules" "--cleanup -r m0 -q 0 removes them"
 is "$(nrules iptables)$(nrules ip6tables)" 00 "... all of them"
 # rules/nfqueue.sh installs the same rules, which the daemon's cleanup takes.
 on mbox "$top_srcdir/rules/nfqueue.sh" up -i m0 -q 0 -p 80,81,443 >/dev/null
@@ -150,7 +150,7 @@ ok "... and with them the queue-less lab still forwards" echo_ws --sizes 5 "ws:/
 is "$(on mbox "$top_srcdir/rules/nfqueue.sh" down -i m0 -q 0 2>&1)" "nfqueue.sh: removed 12 rules (proxysim/q0/m0)" \
 	"rules/nfqueue.sh down removes them"
 ok "... status then fails" fails on mbox "$top_srcdir/rules/nfqueue.sh" status -i m0 -q 0
-ok "unknown packet persona: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P squid-strip-upgrade -l 15999 2>/dev/null; [ \$? = 2 ]"
-ok "--tproxy with -Q: exit 2" sh -c "'$PROXYSIMD' -Q 0 --tproxy 2>/dev/null; [ \$? = 2 ]"
-ok "bad --pkt-param: exit 2" sh -c "'$PROXYSIMD' -Q 0 -P passthrough --pkt-param mtu=x 2>/dev/null; [ \$? = 2 ]"
+ok "unknown packet persona: exit 2" sh -c "'$PROXYSIMD' -q 0 -P squid-strip-upgrade -l 15999 2>/dev/null; [ \$? = 2 ]"
+ok "--tproxy with -q: exit 2" sh -c "'$PROXYSIMD' -q 0 --tproxy 2>/dev/null; [ \$? = 2 ]"
+ok "bad --pkt-param: exit 2" sh -c "'$PROXYSIMD' -q 0 -P passthrough --pkt-param mtu=x 2>/dev/null; [ \$? = 2 ]"
 done_testing
