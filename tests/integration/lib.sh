@@ -74,6 +74,24 @@ require_netns() {
 	ip netns del "$probe"
 }
 
+# test_pki [SAN,...]: a throwaway CA ($pki/ca.pem, ca.key) and a
+# server1.lab certificate signed by it ($pki/srv.pem, srv.key) in
+# $LABDIR/pki, valid for server1.lab, 198.18.2.2 and fd00:18:2::2 and
+# whatever SAN entries are given ("DNS:x.lab,IP:...").
+test_pki() {
+	pki="$LABDIR/pki"
+	mkdir -p "$pki"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
+		-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
+		-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:server1.lab,IP:198.18.2.2,IP:fd00:18:2::2%s\n' \
+		"${1:+,$1}" >"$pki/ext"
+	openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+		-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null ||
+		{ echo "Bail out! could not make the test certificates"; exit 1; }
+}
+
 # lab_start [UP-ARGS]: a lab private to this test, removed on exit.
 LAB=
 lab_start() {

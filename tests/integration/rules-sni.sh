@@ -8,15 +8,7 @@
 require_netns
 lab_start --no-daemon
 
-pki="$LABDIR/pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-	-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
-	-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:server1.lab,DNS:blocked.lab,IP:198.18.2.2,IP:fd00:18:2::2\n' >"$pki/ext"
-openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
-	-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null
+test_pki DNS:blocked.lab
 # blocked.lab is server1 too, for this test.
 for r in client mbox server1 server2; do
 	printf '198.18.2.2 blocked.lab\n' >>"/etc/netns/psl-$LAB-$r/hosts"

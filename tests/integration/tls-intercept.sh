@@ -8,15 +8,8 @@
 require_netns
 lab_start --no-daemon
 
-pki="$LABDIR/pki"
-mkdir -p "$pki" "$LABDIR/labca"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-	-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
-	-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:server1.lab,IP:198.18.2.2\n' >"$pki/ext"
-openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
-	-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null
+test_pki
+mkdir -p "$LABDIR/labca"
 bg server1 "$LABDIR/wss.out" "$PY" "$PEERS/ws_echo_server.py" \
 	--listen 198.18.2.2:443 --cert "$pki/srv.pem" --key "$pki/srv.key" \
 	--log "$LABDIR/hs.jsonl"
