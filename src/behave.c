@@ -84,6 +84,18 @@ behave_open_delay(struct conn *c)
 	return ms;
 }
 
+const struct behaviour *
+behave_find(const struct conn *c, enum bhv_kind k, unsigned dir)
+{
+	size_t i;
+
+	for (i = 0; i < c->prof->nbhv; i++)
+		if (c->prof->bhv[i].kind == k && (c->prof->bhv[i].dir & dir) &&
+		    behave_armed(c, i))
+			return &c->prof->bhv[i];
+	return NULL;
+}
+
 void
 behave_end(struct conn *c, enum conn_reason reason, int rst)
 {

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <stdint.h>
 
+#include "profile.h"
 #include "sniff.h"
 
 struct bufferevent;
@@ -219,6 +220,10 @@ uint32_t behave_open_delay(struct conn *);
 void	behave_end(struct conn *, enum conn_reason, int rst);
 /* Is behaviour i of the profile armed for this flow? */
 int	behave_armed(const struct conn *, size_t i);
+/* The first armed behaviour of kind k acting in dir (a BHV_DIR_* mask:
+ * any of its bits), or NULL. */
+const struct behaviour *behave_find(const struct conn *, enum bhv_kind k,
+	    unsigned dir);
 
 /* shape.c: latency, bandwidth, slicer and slow close. */
 void	shape_start(struct conn *);

@@ -82,24 +82,11 @@ h1relay_event(struct conn *c, const struct behaviour *b, const char *dir,
 	evlog_commit(&r);
 }
 
-/* Armed behaviour of kind k acting in direction dir, or NULL. */
-static const struct behaviour *
-h1relay_find(const struct conn *c, enum bhv_kind k, unsigned dir)
-{
-	size_t i;
-
-	for (i = 0; i < c->prof->nbhv; i++)
-		if (c->prof->bhv[i].kind == k && (c->prof->bhv[i].dir & dir) &&
-		    behave_armed(c, i))
-			return &c->prof->bhv[i];
-	return NULL;
-}
-
 /* The proxy answers the upgrade itself (a Squid, HAProxy or plain page). */
 static int
 h1relay_reject(struct conn *c, const char *head, const struct h1_head *h)
 {
-	const struct behaviour *b = h1relay_find(c, BHV_REJECT_UPGRADE,
+	const struct behaviour *b = behave_find(c, BHV_REJECT_UPGRADE,
 	    BHV_DIR_UP);
 	enum h1_ws ws = h1_head_ws_kind(h, head);
 	char page[8192], reason[64];
@@ -181,7 +168,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	/* Cneonction first: in place, so offsets and the byte sum hold. */
 	memcpy(out, head, h->len);
 	n = h->len;
-	if ((b = h1relay_find(c, BHV_CNEONCTION, dir)) != NULL) {
+	if ((b = behave_find(c, BHV_CNEONCTION, dir)) != NULL) {
 		int k = h1edit_rename_inplace(out, h, "Connection", b->to);
 
 		if (k > 0) {
@@ -201,7 +188,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	/* On the way down they act on a final answer other than a 101: the
 	 * proxy's own hop-by-hop headers replace the server's. */
 	resp = h->kind == H1_RESPONSE && h->status >= 200;
-	if ((b = h1relay_find(c, BHV_STRIP_HOP, dir)) != NULL &&
+	if ((b = behave_find(c, BHV_STRIP_HOP, dir)) != NULL &&
 	    h->kind == H1_REQUEST) {
 		e.flags |= (b->flags & BHV_F_UPGRADE_ONLY) ? H1EDIT_STRIP_UPGRADE :
 		    (b->flags & BHV_F_TOKEN_ONLY) ? H1EDIT_STRIP_UPGRADE_TOKEN :
@@ -244,7 +231,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 		if (b->flags & BHV_F_SQUID_NAMES)
 			e.canon = h1edit_squid_names;
 	}
-	if ((b = h1relay_find(c, BHV_HTTP10, dir)) != NULL &&
+	if ((b = behave_find(c, BHV_HTTP10, dir)) != NULL &&
 	    h->kind == H1_REQUEST) {
 		e.flags |= H1EDIT_HTTP10;
 		if (b->flags & BHV_F_NGINX)
@@ -259,10 +246,10 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	if (b != NULL && (b->flags & BHV_F_NORMALIZE) &&
 	    (h->kind == H1_REQUEST || (resp && h->status != 101)))
 		e.flags |= H1EDIT_NORMALIZE;
-	if ((b = h1relay_find(c, BHV_HDR_LOWER, dir)) != NULL)
+	if ((b = behave_find(c, BHV_HDR_LOWER, dir)) != NULL)
 		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
 		    H1EDIT_LOWER_NAMES;
-	if ((b = h1relay_find(c, BHV_HDR_CANON, dir)) != NULL) {
+	if ((b = behave_find(c, BHV_HDR_CANON, dir)) != NULL) {
 		if (!(b->flags & BHV_F_VALUES))
 			e.flags |= H1EDIT_CANON_WORDS;
 		if (b->to[0] != '\0') {
@@ -273,7 +260,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 			e.nrevalues = 1;
 		}
 	}
-	if (h1relay_find(c, BHV_CONN_MERGE, dir) != NULL)
+	if (behave_find(c, BHV_CONN_MERGE, dir) != NULL)
 		e.flags |= H1EDIT_MERGE_DUPS | H1EDIT_CONN_MULTI;
 	add[nadd] = NULL;
 	if (nadd > 0)
@@ -409,7 +396,7 @@ static void
 h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	const struct behaviour *b = behave_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
 	struct evlog_rec r;
 	struct jsonw *j;
 
@@ -432,7 +419,7 @@ h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
 static void
 h1relay_not_a_request(struct conn *c, int err)
 {
-	const struct behaviour *b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
+	const struct behaviour *b = behave_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
 	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
 	struct evlog_rec r;
 	struct jsonw *j;
@@ -701,7 +688,7 @@ h1relay_client(struct conn *c)
 	/* A request that declares no body: what follows is undeclared. */
 	if (h1_content_length(h, head, &cl) <= 0 && cl == 0 &&
 	    h1_transfer_coding(h, head) == H1_TE_NONE &&
-	    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_UP)) != NULL &&
+	    (b = behave_find(c, BHV_UNDECLARED_BODY, BHV_DIR_UP)) != NULL &&
 	    (b->flags & (BHV_F_DROP | BHV_F_HOLD | BHV_F_NEXT))) {
 		size_t extra = evbuffer_get_length(in) - h->len;
 		struct evlog_rec r;
@@ -785,7 +772,7 @@ h1relay_server(struct conn *c)
 		if (hybi)
 			wsrelay_start(c);
 		if (status == 101 &&
-		    (b = h1relay_find(c, BHV_UNDECLARED_BODY, BHV_DIR_DOWN)) != NULL &&
+		    (b = behave_find(c, BHV_UNDECLARED_BODY, BHV_DIR_DOWN)) != NULL &&
 		    (b->flags & (BHV_F_DROP | BHV_F_NEXT))) {
 			struct evlog_rec r;
 			struct jsonw *j = evlog_begin(&r, "behaviour", c->id);
@@ -805,7 +792,7 @@ h1relay_server(struct conn *c)
 			break;
 		}
 		if (status == 101 && !c->h1.keep_http &&
-		    (b = h1relay_find(c, BHV_AFTER_101, BHV_DIR_BOTH)) != NULL &&
+		    (b = behave_find(c, BHV_AFTER_101, BHV_DIR_BOTH)) != NULL &&
 		    h1relay_after_101(c, b))
 			break;
 		relay_tunnel(c);

@@ -56,18 +56,6 @@ struct tlsflow {
 	void			*u_arg[2];
 };
 
-/* Armed behaviour of kind k, or NULL. */
-static const struct behaviour *
-tlsflow_find(const struct conn *c, enum bhv_kind k)
-{
-	size_t i;
-
-	for (i = 0; i < c->prof->nbhv; i++)
-		if (c->prof->bhv[i].kind == k && behave_armed(c, i))
-			return &c->prof->bhv[i];
-	return NULL;
-}
-
 /* Appends "key":["a","b"] from n strings given as pointer and length. */
 static void
 tlsflow_array(struct jsonw *j, const char *key, const unsigned char **s,
@@ -199,7 +187,7 @@ tlsflow_decide(struct conn *c, const char *result)
 	/* A rule on the SNI decides now; the behaviours below are its. */
 	conn_pick_unless_http(c);
 	t->pass_up_to = UINT64_MAX;
-	if ((b = tlsflow_find(c, BHV_SNI_DENY)) != NULL && ok &&
+	if ((b = behave_find(c, BHV_SNI_DENY, BHV_DIR_BOTH)) != NULL && ok &&
 	    tlsflow_listed(b->names, &t->th)) {
 		/* What SNI-filtering firewalls do: the server never hears. */
 		t->pass_up_to = 0;
@@ -207,18 +195,18 @@ tlsflow_decide(struct conn *c, const char *result)
 		behave_end(c, CONN_R_SNI_DENIED, 1);
 		return;
 	}
-	if ((b = tlsflow_find(c, BHV_SNI_ALLOW)) != NULL &&
+	if ((b = behave_find(c, BHV_SNI_ALLOW, BHV_DIR_BOTH)) != NULL &&
 	    !(ok && tlsflow_listed(b->names, &t->th))) {
 		t->pass_up_to = 0;
 		tlsflow_bhv_event(c, b, "rst");
 		behave_end(c, CONN_R_SNI_DENIED, 1);
 		return;
 	}
-	if ((b = tlsflow_find(c, BHV_TLS_INTERCEPT)) != NULL && ok) {
+	if ((b = behave_find(c, BHV_TLS_INTERCEPT, BHV_DIR_BOTH)) != NULL && ok) {
 		tlsflow_intercept(c, b);
 		return;
 	}
-	if ((b = tlsflow_find(c, BHV_TLS_RESET_HELLO)) != NULL && ok) {
+	if ((b = behave_find(c, BHV_TLS_RESET_HELLO, BHV_DIR_BOTH)) != NULL && ok) {
 		/* The hello reaches the server, then both ends get a reset
 		 * (a DPI box that reads the hello and tears the flow down). */
 		t->pass_up_to = t->th.wire_len;
@@ -315,7 +303,7 @@ static size_t
 tlsflow_server(struct conn *c, struct evbuffer *in, size_t len)
 {
 	struct tlsflow *t = c->tls;
-	const struct behaviour *b = tlsflow_find(c, BHV_TLS_STALL);
+	const struct behaviour *b = behave_find(c, BHV_TLS_STALL, BHV_DIR_BOTH);
 	uint64_t off = c->srv.rx;
 
 	if (b == NULL)
