@@ -412,36 +412,41 @@ h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * after-101 http: the proxy never saw the upgrade and takes the client's
- * next bytes for the next request; WebSocket frames are no request, so
- * it answers 400 and closes (the 101 was already on its way).
+ * Bytes from `from` that the proxy cannot take for a message (rc, an h1
+ * error as h1relay_head gives it, or -H1_E_MAX: no message starts so)
+ * get its own answer (Squid's 400 up, nginx's 502 down), an event, and
+ * the end of the flow; what was read goes nowhere.
  */
 static void
-h1relay_not_a_request(struct conn *c, int err)
+h1relay_refuse(struct conn *c, struct side *from, enum bhv_kind kind,
+    const char *action, int rc, enum conn_reason reason)
 {
-	const struct behaviour *b = behave_find(c, BHV_AFTER_101, BHV_DIR_BOTH);
-	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
+	struct evbuffer *in = bufferevent_get_input(from->bev);
+	size_t n = evbuffer_get_length(in);
+	int up = from == &c->cli;
 	struct evlog_rec r;
 	struct jsonw *j;
 	char page[4096];
-	ssize_t n;
+	ssize_t pn;
 
-	n = h1pages_squid_400(page, sizeof(page), "proxysim", NULL);
-	if (n > 0)
-		relay_emit(&c->cli, page, (size_t)n);
+	pn = up ? h1pages_squid_400(page, sizeof(page), "proxysim", NULL) :
+	    h1pages_nginx(page, sizeof(page), 502, NULL);
+	if (pn > 0)
+		relay_emit(&c->cli, page, (size_t)pn);
 	j = evlog_begin(&r, "behaviour", c->id);
-	jsonw_str(j, "name", bhv_name(b != NULL ? b->kind : BHV_AFTER_101));
-	jsonw_str(j, "dir", "up");
-	jsonw_str(j, "action", "http");
-	jsonw_str(j, "error", err == 0 ? "head too large" : err == H1_E_MAX ?
-	    "no request starts so" : h1_strerror(err));
-	jsonw_u64(j, "offset", c->cli.rx);
-	jsonw_u64(j, "bytes", evbuffer_get_length(in));
-	jsonw_i64(j, "status", 400);
+	jsonw_str(j, "name", bhv_name(kind));
+	jsonw_str(j, "dir", up ? "up" : "down");
+	jsonw_str(j, "action", action);
+	jsonw_str(j, "error", rc == -1000 ? "head too large" : rc == -H1_E_MAX ?
+	    (up ? "no request starts so" : "no response starts so") :
+	    h1_strerror(-rc));
+	jsonw_u64(j, "offset", from->rx);
+	jsonw_u64(j, "bytes", n);
+	jsonw_i64(j, "status", up ? 400 : 502);
 	evlog_commit(&r);
-	c->cli.rx += evbuffer_get_length(in);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	behave_end(c, CONN_R_REJECTED, 0);
+	from->rx += n;
+	evbuffer_drain(in, n);
+	behave_end(c, reason, 0);
 }
 
 /*
@@ -454,10 +459,7 @@ h1relay_next_request(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
 	struct h1_head *h;
-	struct evlog_rec r;
-	struct jsonw *j;
-	char *head, page[4096];
-	ssize_t n;
+	char *head;
 	int rc;
 
 	if ((h = malloc(sizeof(*h))) == NULL)
@@ -468,23 +470,9 @@ h1relay_next_request(struct conn *c)
 		rc = -H1_E_MAX;	/* cannot start a request: no need to wait */
 	if (rc >= 0)
 		return;	/* more to come, or a request: it waits its turn */
-	n = h1pages_squid_400(page, sizeof(page), "proxysim", NULL);
-	if (n > 0)
-		relay_emit(&c->cli, page, (size_t)n);
-	j = evlog_begin(&r, "behaviour", c->id);
-	jsonw_str(j, "name", bhv_name(BHV_UNDECLARED_BODY));
-	jsonw_str(j, "dir", "up");
-	jsonw_str(j, "action", "next");
-	jsonw_str(j, "error", rc == -1000 ? "head too large" : rc == -H1_E_MAX ?
-	    "no request starts so" : h1_strerror(-rc));
-	jsonw_u64(j, "offset", c->cli.rx);
-	jsonw_u64(j, "bytes", evbuffer_get_length(in));
-	jsonw_i64(j, "status", 400);
-	evlog_commit(&r);
 	c->h1.holding = 0;
-	c->cli.rx += evbuffer_get_length(in);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	behave_end(c, CONN_R_REJECTED, 0);
+	h1relay_refuse(c, &c->cli, BHV_UNDECLARED_BODY, "next", rc,
+	    CONN_R_REJECTED);
 }
 
 /*
@@ -505,10 +493,7 @@ h1relay_resp_extra(struct conn *c)
 		evbuffer_drain(in, n);
 	} else if (n > 0) {
 		struct h1_head *h = malloc(sizeof(*h));
-		struct evlog_rec r;
-		struct jsonw *j;
-		char *head, page[2048];
-		ssize_t pn;
+		char *head;
 		int rc;
 
 		if (h == NULL)
@@ -525,23 +510,9 @@ h1relay_resp_extra(struct conn *c)
 			relay_tunnel(c);
 			return;
 		}
-		pn = h1pages_nginx(page, sizeof(page), 502, NULL);
-		if (pn > 0)
-			relay_emit(&c->cli, page, (size_t)pn);
-		j = evlog_begin(&r, "behaviour", c->id);
-		jsonw_str(j, "name", bhv_name(BHV_UNDECLARED_BODY));
-		jsonw_str(j, "dir", "down");
-		jsonw_str(j, "action", "next");
-		jsonw_str(j, "error", rc == -1000 ? "head too large" :
-		    rc == -H1_E_MAX ? "no response starts so" : h1_strerror(-rc));
-		jsonw_u64(j, "offset", c->srv.rx);
-		jsonw_u64(j, "bytes", n);
-		jsonw_i64(j, "status", 502);
-		evlog_commit(&r);
-		c->srv.rx += n;
-		evbuffer_drain(in, n);
 		c->h1.resp_extra = 0;
-		behave_end(c, CONN_R_BAD_GATEWAY, 0);
+		h1relay_refuse(c, &c->srv, BHV_UNDECLARED_BODY, "next", rc,
+		    CONN_R_BAD_GATEWAY);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(c->cli.bev)) > 0) {
@@ -657,7 +628,10 @@ h1relay_client(struct conn *c)
 	if (rc < 0) {
 		free(h);
 		if (c->h1.keep_http)
-			h1relay_not_a_request(c, rc == -1000 ? 0 : -rc);
+			/* after-101 http: the proxy never saw the upgrade and
+			 * takes a frame for the next request. */
+			h1relay_refuse(c, &c->cli, BHV_AFTER_101, "http", rc,
+			    CONN_R_REJECTED);
 		else
 			h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
 		return;
