@@ -119,6 +119,12 @@ tlsca_make(const char *dir, char *err, size_t errlen)
 	X509_NAME *n;
 	int rc = -1;
 
+	/* A missing directory is made (0700: it holds a key); its parent
+	 * must exist, so a typo does not grow a tree. */
+	if (stat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0700) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a directory", dir);
 		return -1;

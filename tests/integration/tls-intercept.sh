@@ -25,7 +25,10 @@ is "$(stat -c %a "$ca/ca.key")" 600 "... ca.key is 0600"
 sum=$(sha256sum "$ca/ca.pem")
 is "$("$PROXYSIMD" --make-ca "$ca" >/dev/null 2>&1; echo $?)" 2 "... a second --make-ca refuses (status 2)"
 is "$(sha256sum "$ca/ca.pem")" "$sum" "... and leaves the CA as it was"
-is "$("$PROXYSIMD" --make-ca "$LABDIR/nonexistent" >/dev/null 2>&1; echo $?)" 2 "... a bad DIR is status 2"
+is "$("$PROXYSIMD" --make-ca "$LABDIR/no/such/dir" >/dev/null 2>&1; echo $?)" 2 "... a DIR whose parent is missing is status 2"
+"$PROXYSIMD" --make-ca "$LABDIR/newca" >/dev/null 2>&1
+is "$(stat -c %a "$LABDIR/newca" 2>&1) $(ls "$LABDIR/newca" 2>&1 | tr '\n' ' ')" "700 ca.key ca.pem " \
+	"... a missing DIR is made, mode 0700, with the CA in it"
 is "$("$PROXYSIMD" -P tls-intercept -l 127.0.0.1:1 >/dev/null 2>&1; echo $?)" 2 "tls-intercept without --ca is status 2"
 is "$("$PROXYSIMD" --ca "$LABDIR/nonexistent" -l 127.0.0.1:1 >/dev/null 2>&1; echo $?)" 2 "--ca with no CA in DIR is status 2"
 
