@@ -95,18 +95,6 @@ explicit_reason(int status)
 	return "Error";
 }
 
-/* Armed policy of kind k, or NULL. */
-static const struct behaviour *
-explicit_find(const struct conn *c, enum bhv_kind k)
-{
-	size_t i;
-
-	for (i = 0; i < c->prof->nbhv; i++)
-		if (c->prof->bhv[i].kind == k && behave_armed(c, i))
-			return &c->prof->bhv[i];
-	return NULL;
-}
-
 /*
  * The proxy's own answer: Squid's page when the policy says so, else a
  * short plain page saying what happened (text is ours, never wire bytes).
@@ -339,7 +327,7 @@ explicit_policies(struct conn *c, const char *head, const struct h1_head *h)
 	int keep = explicit_keepalive(head, h), rc;
 
 	if (xp->req.form == PXREQ_CONNECT &&
-	    (b = explicit_find(c, BHV_CONNECT_PORTS)) != NULL) {
+	    (b = behave_find(c, BHV_CONNECT_PORTS, BHV_DIR_BOTH)) != NULL) {
 		struct portlist pl;
 		const char *err;
 
@@ -354,7 +342,7 @@ explicit_policies(struct conn *c, const char *head, const struct h1_head *h)
 			return 1;
 		}
 	}
-	if ((b = explicit_find(c, BHV_PROXY_AUTH)) != NULL) {
+	if ((b = behave_find(c, BHV_PROXY_AUTH, BHV_DIR_BOTH)) != NULL) {
 		if (b->flags & (BHV_F_NTLM | BHV_F_NEGOTIATE)) {
 			/* Challenge only: no answer ever satisfies it. */
 			const char *scheme = (b->flags & BHV_F_NTLM) ? "NTLM" :
@@ -744,7 +732,7 @@ explicit_accept(struct proxy *px, int fd, const struct sockaddr *sa, int salen)
 int
 explicit_connected(struct conn *c)
 {
-	const struct behaviour *b = explicit_find(c, BHV_CONNECT_REPLY);
+	const struct behaviour *b = behave_find(c, BHV_CONNECT_REPLY, BHV_DIR_BOTH);
 	struct evlog_rec r;
 	struct jsonw *j;
 	char reply[160];

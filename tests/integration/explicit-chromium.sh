@@ -11,15 +11,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || skip_all "needs chromium (Debian package chromium)"
 lab_start --no-daemon
 
-pki="$LABDIR/pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-	-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
-	-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:server1.lab,IP:198.18.2.2\n' >"$pki/ext"
-openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
-	-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null
+test_pki
 # Chromium trusts this one key for the test, and nothing else.
 spki=$(openssl x509 -in "$pki/srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)

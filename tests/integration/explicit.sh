@@ -10,15 +10,7 @@ require_netns
 command -v curl >/dev/null 2>&1 || skip_all "needs curl"
 lab_start --no-daemon
 
-pki="$LABDIR/pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-	-keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=server1.lab" \
-	-keyout "$pki/srv.key" -out "$pki/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:server1.lab,IP:198.18.2.2,IP:fd00:18:2::2\n' >"$pki/ext"
-openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
-	-CAcreateserial -days 1 -extfile "$pki/ext" -out "$pki/srv.pem" 2>/dev/null
+test_pki
 
 bg server1 "$LABDIR/ws.out" "$PY" "$PEERS/ws_echo_server.py" \
 	--listen 198.18.2.2:80 --listen "[fd00:18:2::2]:80" --log "$LABDIR/hs.jsonl"
