@@ -180,7 +180,25 @@ h1edit_drop(const struct h1_head *h, const char *buf, size_t i,
 	}
 	if ((e->flags & H1EDIT_STRIP_UPGRADE) && h1edit_caseeq(n, nl, "Upgrade"))
 		return 1;
+	if (e->drop_names != NULL && h1edit_in_list(n, nl, e->drop_names))
+		return 1;
 	return 0;
+}
+
+/* Writes "Name: value" lines as given, each noted as added. */
+static void
+h1edit_lines(struct h1edit_w *w, const char *const *a, const char *eol,
+    struct h1edit_report *rep)
+{
+	const char *colon;
+
+	for (; a != NULL && *a != NULL; a++) {
+		h1edit_puts(w, *a);
+		h1edit_puts(w, eol);
+		colon = strchr(*a, ':');
+		h1edit_note(rep, H1EDIT_A_ADDED, *a,
+		    colon != NULL ? (size_t)(colon - *a) : strlen(*a));
+	}
 }
 
 /* Connection's value without its upgrade tokens; 0 if none is left. */
@@ -444,6 +462,8 @@ h1edit_apply(char *out, size_t cap, const char *buf, const struct h1_head *h,
 		rep->lost = 0;
 	}
 	h1edit_start(&w, buf, h, e, rep);
+	/* nginx's own Server and Date open its answers. */
+	h1edit_lines(&w, e->first, eol, rep);
 	/* nginx: its Host line first, then its Connection: close. */
 	if ((e->flags & H1EDIT_HOST_FIRST) &&
 	    (first = h1_header_find(h, buf, "Host", 0)) >= 0 &&
@@ -499,6 +519,7 @@ h1edit_apply(char *out, size_t cap, const char *buf, const struct h1_head *h,
 	}
 	if (http10 && !closed)
 		h1edit_add(&w, "Connection", "close", eol, rep);
+	h1edit_lines(&w, e->before_via, eol, rep);
 	/* Squid appends Via last of the forwarded headers (real-products). */
 	if (e->via != NULL)
 		h1edit_add(&w, "Via", e->via, eol, rep);

@@ -58,6 +58,11 @@ struct h1edit {
 	const struct h1edit_revalue *revalues;
 	size_t		 nrevalues;
 	const char *const *canon;		/* names written in this case */
+	const char *const *first;		/* "Name: value" lines written
+						 * right after the start line */
+	const char *const *before_via;		/* ... after the forwarded ones,
+						 * before Via (Squid's X-Cache) */
+	const char *const *drop_names;		/* headers removed by name */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -144,6 +145,26 @@ h1relay_reject(struct conn *c, const char *head, const struct h1_head *h)
 	return 1;
 }
 
+/* A header-add line with {date} as the proxy's clock (RFC 9110 5.6.7). */
+static void
+h1relay_expand(char *out, size_t cap, const char *line)
+{
+	const char *d = strstr(line, "{date}");
+	char date[40];
+	struct tm tm;
+	time_t now;
+
+	if (d == NULL) {
+		snprintf(out, cap, "%s", line);
+		return;
+	}
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		date[0] = '\0';
+	snprintf(out, cap, "%.*s%s%s", (int)(d - line), line, date, d + 6);
+}
+
 /*
  * Rewrites one head with the armed behaviours of direction dir into out.
  * Returns the new length, or -1 (then the head goes out unchanged).
@@ -158,6 +179,9 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	char xff[96], ip[ADDR_STRLEN];
 	struct h1edit e;
 	struct h1edit_revalue revalue;
+	char hlines[PROFILE_MAX_BHV][160], hdrop[PROFILE_MAX_BHV][64];
+	const char *hfirst[PROFILE_MAX_BHV + 1], *hend[PROFILE_MAX_BHV + 1];
+	const char *hdrops[PROFILE_MAX_BHV + 1];
 	struct h1edit_report rep;
 	struct h1_head h2;
 	char *src;
@@ -249,6 +273,41 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	if ((b = behave_find(c, BHV_HDR_LOWER, dir)) != NULL)
 		e.flags |= (b->flags & BHV_F_VALUES) ? H1EDIT_LOWER_VALUES :
 		    H1EDIT_LOWER_NAMES;
+	/* header-add: the proxy's own lines, on requests going up and on
+	 * answers (the 101 too) coming down. */
+	if (h->kind == H1_REQUEST || h->status >= 200 || h->status == 101) {
+		size_t nf = 0, ne = 0, nd = 0;
+
+		for (size_t i = 0; i < c->prof->nbhv; i++) {
+			const struct behaviour *hb = &c->prof->bhv[i];
+
+			if (hb->kind != BHV_HEADER_ADD || !(hb->dir & dir) ||
+			    !behave_armed(c, i))
+				continue;
+			char *line = hlines[nf + ne];
+
+			h1relay_expand(line, sizeof(hlines[0]), hb->add);
+			if (hb->flags & BHV_F_FIRST)
+				hfirst[nf++] = line;
+			else
+				hend[ne++] = line;
+			if (hb->flags & BHV_F_REPLACE) {
+				size_t l = strcspn(hb->add, ":");
+
+				snprintf(hdrop[nd], sizeof(hdrop[0]), "%.*s", (int)l,
+				    hb->add);
+				hdrops[nd] = hdrop[nd];
+				nd++;
+			}
+		}
+		hfirst[nf] = hend[ne] = hdrops[nd] = NULL;
+		if (nf > 0)
+			e.first = hfirst;
+		if (ne > 0)
+			e.before_via = hend;
+		if (nd > 0)
+			e.drop_names = hdrops;
+	}
 	if ((b = behave_find(c, BHV_HDR_CANON, dir)) != NULL) {
 		if (!(b->flags & BHV_F_VALUES))
 			e.flags |= H1EDIT_CANON_WORDS;
@@ -266,7 +325,8 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 	if (nadd > 0)
 		e.add = add;
 	if (e.flags == 0 && e.via == NULL && e.add == NULL &&
-	    e.connection == NULL && e.canon == NULL && e.nrevalues == 0)
+	    e.connection == NULL && e.canon == NULL && e.nrevalues == 0 &&
+	    e.first == NULL && e.before_via == NULL)
 		return n;
 	/* Parse the (possibly renamed) copy, then edit from it; the report
 	 * points into the copy, so it lives until the events are written. */
@@ -290,6 +350,7 @@ h1relay_rewrite(struct conn *c, const char *head, const struct h1_head *h,
 			continue;
 		if (b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10 ||
 		    b->kind == BHV_HDR_LOWER || b->kind == BHV_HDR_CANON ||
+		    b->kind == BHV_HEADER_ADD ||
 		    b->kind == BHV_CONN_MERGE) {
 			if ((b->kind == BHV_STRIP_HOP || b->kind == BHV_HTTP10) &&
 			    h->kind != H1_REQUEST && (!resp || h->status == 101))

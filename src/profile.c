@@ -23,6 +23,7 @@ static const char *const bhv_names[BHV_MAX] = {
 	[BHV_HTTP10] = "http10",
 	[BHV_HDR_LOWER] = "header-lowercase",
 	[BHV_HDR_CANON] = "header-canonical",
+	[BHV_HEADER_ADD] = "header-add",
 	[BHV_CONN_MERGE] = "connection-merge",
 	[BHV_CNEONCTION] = "cneonction",
 	[BHV_REJECT_UPGRADE] = "reject-upgrade",
@@ -48,6 +49,7 @@ bhv_is_http(enum bhv_kind k)
 	case BHV_HTTP10:
 	case BHV_HDR_LOWER:
 	case BHV_HDR_CANON:
+	case BHV_HEADER_ADD:
 	case BHV_CONN_MERGE:
 	case BHV_CNEONCTION:
 	case BHV_REJECT_UPGRADE:
@@ -246,6 +248,21 @@ profile_http_kv(struct behaviour *b, const char *k, const char *v,
 			}
 			return 1;
 		}
+		return 0;
+	case BHV_HEADER_ADD:
+		if (strcmp(k, "where") == 0) {
+			if (strcmp(v, "first") == 0)
+				b->flags |= BHV_F_FIRST;
+			else if (strcmp(v, "end") == 0)
+				b->flags &= ~BHV_F_FIRST;
+			else {
+				*err = "where is first or end";
+				return -1;
+			}
+			return 1;
+		}
+		if (strcmp(k, "replace") == 0)
+			return profile_flag(b, BHV_F_REPLACE, v, err) ? -1 : 1;
 		return 0;
 	case BHV_HDR_CANON:
 		if (strcmp(k, "upgrade") == 0) {
@@ -810,6 +827,21 @@ profile_add_behaviour(struct profile *p, const char *line, const char **err)
 				return -1;
 			}
 			break;
+		case BHV_HEADER_ADD: {
+			/* "Name: value": a token, a colon, a value of visible
+			 * bytes ({date} is the proxy's clock, IMF-fixdate). */
+			size_t nl = strcspn(tok, ":");
+
+			if (nl == 0 || tok[nl] != ':' || strspn(tok,
+			    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789!#$%&'*+-.^_`|~") != nl) {
+				*err = "header-add takes \"Name: value\"";
+				return -1;
+			}
+			if (profile_copy(b.add, sizeof(b.add), tok, err) != 0)
+				return -1;
+			break;
+		}
 		case BHV_WS_FRAME:
 			if (strcmp(tok, "truncate") == 0)
 				b.flags |= BHV_F_TRUNCATE;

@@ -37,6 +37,7 @@ enum bhv_kind {
 	BHV_HTTP10,		/* request line HTTP/1.0, Connection: close */
 	BHV_HDR_LOWER,		/* lowercase names (or values) */
 	BHV_HDR_CANON,		/* "Sec-Websocket-Accept", "Upgrade: WebSocket" */
+	BHV_HEADER_ADD,		/* a header line of the proxy's own (`add`) */
 	BHV_CONN_MERGE,		/* "Upgrade: websocket, websocket",
 				 * "Connection: keep-alive, Upgrade" */
 	BHV_CNEONCTION,		/* Connection renamed in place, same length */
@@ -89,6 +90,8 @@ enum bhv_action {
 #define BHV_F_SQUID_NAMES	0x80000	/* strip: Squid's case for its names */
 #define BHV_F_NGINX		0x100000	/* http10: nginx's hop set, Host first */
 #define BHV_F_SQUID_REFRESH	0x200000	/* strip: max-age=0 for a query URL */
+#define BHV_F_FIRST		0x400000	/* header-add: after the start line */
+#define BHV_F_REPLACE		0x800000	/* header-add: the head's own go */
 
 #define BHV_PAGE_PLAIN		0
 #define BHV_PAGE_SQUID		1

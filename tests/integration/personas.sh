@@ -18,7 +18,9 @@ import json,sys; h=json.load(sys.stdin)["headers"]; print(" ".join(k for k,v in 
 bhv() { events_query "[e.get('$1') for e in ev if e['event']=='behaviour']"; }
 
 persona squid-strip-upgrade
-is "$(probe ws://198.18.2.2/chat)" 5 "squid-strip-upgrade: the client gets an HTTP status, not 101 (class 5)"
+is "$(probe -v ws://198.18.2.2/chat)" 5 "squid-strip-upgrade: the client gets an HTTP status, not 101 (class 5)"
+is "$(grep -E '^< (X-Cache|X-Cache-Lookup|Via|Connection):' "$LABDIR/probe.out" | cut -d: -f1 | tr '\n' ' ')" \
+	"< X-Cache < X-Cache-Lookup < Via < Connection " "... the answer ends with Squid's X-Cache lines, Via and Connection"
 ok "... the server's own 426 ($(head -c 120 "$LABDIR/probe.out"))" grep -q 426 "$LABDIR/probe.out"
 is "$(last_headers)" \
 	"Sec-WebSocket-Key Sec-WebSocket-Version Host Via X-Forwarded-For Cache-Control Connection" \
@@ -50,6 +52,10 @@ ok "the persona ships" sh -c "'$PROXYSIMD' --list-profiles | grep -q '^hixie76-h
 persona nginx-default
 is "$(probe ws://198.18.2.2/chat)" 5 "nginx-default: HTTP/1.0 upstream, the upgrade fails (class 5)"
 is "$(tail -1 "$LABDIR/hs.jsonl" 2>/dev/null | grep -c '"Upgrade"')" 0 "... no Upgrade reached the server" 
+probe -v ws://198.18.2.2/chat >/dev/null
+is "$(grep '^< ' "$LABDIR/probe.out" | sed -n 2,3p | cut -c1-22 | tr '\n' '|')" \
+	"< Server: nginx/1.22.1|< Date: $(date -u "+%a, %d %b 20")|" "... the answer opens with nginx's own Server and Date"
+is "$(grep -c '^< Server:' "$LABDIR/probe.out")" 1 "... the server's own Server is gone"
 
 persona reject-upgrade-403
 lines=$(wc -l <"$LABDIR/hs.jsonl")

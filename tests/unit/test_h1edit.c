@@ -209,6 +209,35 @@ test_case(void)
 	    "Sec-WebSocket-Accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n\r\n",
 	    "lowercase every value (the accept breaks)");
 
+	/* The proxy's own lines: first (nginx's Server and Date, the
+	 * server's gone), and before Via (Squid's X-Cache). */
+	{
+		static const char *const first[] = { "Server: nginx/1.22.1",
+		    "Date: Thu, 01 Jan 2026 00:00:00 GMT", NULL };
+		static const char *const drops[] = { "Server", "Date", NULL };
+		static const char *const xc[] = { "X-Cache: MISS from mb.lab",
+		    NULL };
+
+		memset(&e, 0, sizeof(e));
+		e.first = first;
+		e.drop_names = drops;
+		rep = edit("HTTP/1.1 426 Upgrade Required\r\nServer: Python\r\n"
+		    "Date: x\r\nContent-Length: 0\r\n\r\n", H1_RESPONSE, &e,
+		    "HTTP/1.1 426 Upgrade Required\r\nServer: nginx/1.22.1\r\n"
+		    "Date: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n",
+		    "first lines after the status line, the server's own dropped");
+		is_str(report(&rep), "added:Server added:Date removed:Server "
+		    "removed:Date", "... reported");
+		memset(&e, 0, sizeof(e));
+		e.before_via = xc;
+		e.via = "1.1 mb.lab (squid/5.7)";
+		edit("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n",
+		    H1_RESPONSE, &e,
+		    "HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n"
+		    "X-Cache: MISS from mb.lab\r\nVia: 1.1 mb.lab (squid/5.7)\r\n\r\n",
+		    "lines before Via");
+	}
+
 	/* Go's textproto: word by word, as a Go proxy writes names. */
 	memset(&e, 0, sizeof(e));
 	e.flags = H1EDIT_CANON_WORDS;

@@ -200,6 +200,20 @@ main(void)
 		bad(p, "latency 1s variation=2", "unknown parameter");
 		bad(p, "slow-close 1s jitter=1s", "unknown parameter");
 	}
+	/* The proxy's own header lines. */
+	p = profile_add(ps, "hadd", "test", &err);
+	ok(p != NULL && add(p, "header-add \"Server: nginx/1.22.1\" where=first replace=yes dir=down") == 0 &&
+	    strcmp(p->bhv[0].add, "Server: nginx/1.22.1") == 0 &&
+	    (p->bhv[0].flags & BHV_F_FIRST) && (p->bhv[0].flags & BHV_F_REPLACE) &&
+	    p->bhv[0].dir == BHV_DIR_DOWN && p->needs_sniff,
+	    "header-add with every parameter");
+	if (p != NULL) {
+		bad(p, "header-add", "needs a value");
+		bad(p, "header-add NoColon", "\"Name: value\"");
+		bad(p, "header-add \"Bad Name: x\"", "\"Name: value\"");
+		bad(p, "header-add \"X: y\" where=middle", "first or end");
+	}
+
 	/* Frame-aware behaviours. */
 	p = profile_add(ps, "frames", "test", &err);
 	ok(p != NULL && add(p, "ws-drop-control") == 0 &&
