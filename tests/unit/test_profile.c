@@ -1,6 +1,8 @@
 /* Unit tests for profile.c: behaviour lines and profile sets. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfgfile.h"
@@ -232,6 +234,31 @@ main(void)
 		bad(p, "ws-frame cut", "drop or truncate");
 		bad(p, "ws-frame drop nth=0", "from 1");
 		bad(p, "ws-frame", "needs a value");
+	}
+	/* The shipped idle-timeout personas carry their products' numbers
+	 * (the lab tests use the same behaviour with a short one). */
+	{
+		struct profile_set *sp = profile_set_new();
+		const char *top = getenv("top_srcdir");
+		char path[4096];
+		const struct profile *q;
+
+		snprintf(path, sizeof(path), "%s/rules/profiles/idle-timeouts.conf",
+		    top != NULL ? top : "..");
+		ok(sp != NULL && cfgfile_load(path, NULL, sp, e, sizeof(e)) == 0,
+		    "the idle-timeout personas load (%s)", path);
+		q = sp != NULL ? profile_find(sp, "idle-timeout-60") : NULL;
+		ok(q != NULL && q->nbhv >= 1 && q->bhv[0].kind == BHV_IDLE_TIMEOUT &&
+		    q->bhv[0].ms == 60000 && q->bhv[0].action == BHV_ACT_FIN,
+		    "idle-timeout-60: FIN after 60 s (nginx, AWS)");
+		q = sp != NULL ? profile_find(sp, "idle-timeout-55") : NULL;
+		ok(q != NULL && q->bhv[0].kind == BHV_IDLE_TIMEOUT &&
+		    q->bhv[0].ms == 55000, "idle-timeout-55: 55 s (Heroku)");
+		q = sp != NULL ? profile_find(sp, "idle-timeout-100") : NULL;
+		ok(q != NULL && q->bhv[0].kind == BHV_IDLE_TIMEOUT &&
+		    q->bhv[0].ms == 100000 && q->bhv[0].action == BHV_ACT_RST,
+		    "idle-timeout-100: RST after 100 s (Cloudflare, as reported)");
+		profile_set_unref(sp);
 	}
 	profile_set_ref(ps);
 	profile_set_unref(ps);
