@@ -30,6 +30,9 @@
 /* The largest head we wait for; past it the flow is relayed opaquely. */
 #define H1RELAY_HEAD_MAX	(64 * 1024)
 #define H1RELAY_SLACK		4096	/* room for added headers */
+/* h1relay_head's own errors, beside h1's negative codes. */
+#define H1RELAY_E_LARGE		(-1000)	/* no whole head in H1RELAY_HEAD_MAX */
+#define H1RELAY_E_START		(-1001)	/* no message of the kind starts so */
 
 
 /* Adds "name": ["Upgrade", ...] for the report's actions of one kind. */
@@ -382,21 +385,33 @@ h1relay_forward_head(struct conn *c, struct side *from, const char *head,
 	return 0;
 }
 
+/* What an h1relay_head error says in the event log. */
+static const char *
+h1relay_strerror(int rc)
+{
+	if (rc == H1RELAY_E_LARGE)
+		return "head too large";
+	if (rc == H1RELAY_E_START)
+		return "no message starts so";
+	return h1_strerror(-rc);
+}
+
 /* A head we cannot parse: say so, and relay the flow opaquely. */
 static void
-h1relay_give_up(struct conn *c, const char *side, int err)
+h1relay_give_up(struct conn *c, const char *side, int rc)
 {
 	struct evlog_rec r;
 	struct jsonw *j = evlog_begin(&r, "http_error", c->id);
 
 	jsonw_str(j, "side", side);
-	jsonw_str(j, "error", err == 0 ? "head too large" : h1_strerror(err));
+	jsonw_str(j, "error", h1relay_strerror(rc));
 	jsonw_str(j, "then", "relayed opaquely");
 	evlog_commit(&r);
 	relay_tunnel(c);
 }
 
-/* Parses a head at the start of s's input: >0 its length, 0 wait, <0. */
+/* Parses a head at the start of s's input: >0 its length, 0 wait, <0 an
+ * h1 error or H1RELAY_E_*. */
 static int
 h1relay_head(struct side *s, enum h1_kind kind, struct h1_head *h,
     char **headp)
@@ -411,7 +426,11 @@ h1relay_head(struct side *s, enum h1_kind kind, struct h1_head *h,
 	*headp = (char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	rc = h1_parse_head_max(*headp, n, H1RELAY_HEAD_MAX, kind, h);
 	if (rc == 0 && n == H1RELAY_HEAD_MAX)
-		return -1000;	/* too large: not an h1 error code */
+		return H1RELAY_E_LARGE;
+	/* The parser waits for a whole line; a proxy knows sooner that a
+	 * frame or hixie-76's key3 starts no message. */
+	if (rc == 0 && !h1_may_start(*headp, n, kind))
+		return H1RELAY_E_START;
 	return rc;
 }
 
@@ -474,7 +493,7 @@ h1relay_after_expired(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Bytes from `from` that the proxy cannot take for a message (rc, an h1
- * error as h1relay_head gives it, or -H1_E_MAX: no message starts so)
+ * error as h1relay_head gives it)
  * get its own answer (Squid's 400 up, nginx's 502 down), an event, and
  * the end of the flow; what was read goes nowhere.
  */
@@ -498,9 +517,7 @@ h1relay_refuse(struct conn *c, struct side *from, enum bhv_kind kind,
 	jsonw_str(j, "name", bhv_name(kind));
 	jsonw_str(j, "dir", up ? "up" : "down");
 	jsonw_str(j, "action", action);
-	jsonw_str(j, "error", rc == -1000 ? "head too large" : rc == -H1_E_MAX ?
-	    (up ? "no request starts so" : "no response starts so") :
-	    h1_strerror(-rc));
+	jsonw_str(j, "error", h1relay_strerror(rc));
 	jsonw_u64(j, "offset", from->rx);
 	jsonw_u64(j, "bytes", n);
 	jsonw_i64(j, "status", up ? 400 : 502);
@@ -518,7 +535,6 @@ h1relay_refuse(struct conn *c, struct side *from, enum bhv_kind kind,
 static void
 h1relay_next_request(struct conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->cli.bev);
 	struct h1_head *h;
 	char *head;
 	int rc;
@@ -527,8 +543,6 @@ h1relay_next_request(struct conn *c)
 		return;
 	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
 	free(h);
-	if (rc == 0 && !h1_may_start(head, evbuffer_get_length(in), H1_REQUEST))
-		rc = -H1_E_MAX;	/* cannot start a request: no need to wait */
 	if (rc >= 0)
 		return;	/* more to come, or a request: it waits its turn */
 	c->h1.holding = 0;
@@ -561,8 +575,6 @@ h1relay_resp_extra(struct conn *c)
 			return;
 		rc = h1relay_head(&c->srv, H1_RESPONSE, h, &head);
 		free(h);
-		if (rc == 0 && !h1_may_start(head, n, H1_RESPONSE))
-			rc = -H1_E_MAX;	/* no response starts so */
 		if (rc == 0)
 			return;
 		if (rc > 0) {
@@ -679,9 +691,6 @@ h1relay_client(struct conn *c)
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return;
 	rc = h1relay_head(&c->cli, H1_REQUEST, h, &head);
-	if (rc == 0 && c->h1.keep_http &&
-	    !h1_may_start(head, evbuffer_get_length(in), H1_REQUEST))
-		rc = -H1_E_MAX;	/* a frame, not a request: no need to wait */
 	if (rc == 0) {
 		free(h);
 		return;
@@ -694,7 +703,7 @@ h1relay_client(struct conn *c)
 			h1relay_refuse(c, &c->cli, BHV_AFTER_101, "http", rc,
 			    CONN_R_REJECTED);
 		else
-			h1relay_give_up(c, "client", rc == -1000 ? 0 : -rc);
+			h1relay_give_up(c, "client", rc);
 		return;
 	}
 	if (c->rule_pending) {
@@ -787,7 +796,7 @@ h1relay_server(struct conn *c)
 		}
 		if (rc < 0) {
 			free(h);
-			h1relay_give_up(c, "server", rc == -1000 ? 0 : -rc);
+			h1relay_give_up(c, "server", rc);
 			return;
 		}
 		status = h->status;
