@@ -5,27 +5,8 @@
 #include <string.h>
 
 #include "h1.h"
+#include "h1_vectors.h"
 #include "tap.h"
-
-/* The handshake every lab client sends (docs: real-products.md). */
-static const char req13[] =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: 198.18.2.2\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Origin: http://198.18.2.2\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "User-Agent: rawws/1\r\n"
-    "\r\n";
-
-/* RFC 6455 section 1.3. */
-static const char resp13[] =
-    "HTTP/1.1 101 Switching Protocols\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-    "\r\n";
 
 /* draft-hixie-76 section 1.3, with key3 after the head. */
 static const char req76[] =

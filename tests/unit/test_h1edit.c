@@ -8,19 +8,8 @@
 #include "h1.h"
 #include "h1edit.h"
 #include "h1pages.h"
+#include "h1_vectors.h"
 #include "tap.h"
-
-/* What every lab client sends (docs: real-products.md). */
-static const char req13[] =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: 198.18.2.2\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Origin: http://198.18.2.2\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "User-Agent: rawws/1\r\n"
-    "\r\n";
 
 /* What the server got through Squid 5.7 (real-products.md). */
 static const char squid_fwd[] =
@@ -45,13 +34,6 @@ static const char nginx_fwd[] =
     "Origin: http://198.18.2.2\r\n"
     "Sec-WebSocket-Version: 13\r\n"
     "User-Agent: rawws/1\r\n"
-    "\r\n";
-
-static const char resp13[] =
-    "HTTP/1.1 101 Switching Protocols\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
     "\r\n";
 
 static char out[8192];
